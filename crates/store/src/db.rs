@@ -1,0 +1,123 @@
+//! Connecting to SQLite or PostgreSQL, and the write-transaction helper.
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+use crate::error::{StoreError, StoreResult};
+use crate::migration::Migrator;
+
+/// The database engine behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (embedded; the default).
+    Sqlite,
+    /// PostgreSQL 15 or later.
+    Postgres,
+}
+
+/// A connection pool to jiceng's database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    ///
+    /// SQLite connections use WAL, foreign keys, `secure_delete` and a 5-second busy timeout.
+    pub async fn connect(url: &str) -> StoreResult<Db> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::invalid(
+                "db",
+                "bad_url",
+                "数据库地址应以 sqlite: 或 postgres:// 开头",
+            ));
+        };
+        let mut opt = ConnectOptions::new(url.to_string());
+        opt.sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10));
+        match backend {
+            Backend::Sqlite => {
+                opt.max_connections(8)
+                    .min_connections(1)
+                    .map_sqlx_sqlite_opts(|o| {
+                        o.create_if_missing(true)
+                            .busy_timeout(Duration::from_secs(5))
+                            .journal_mode(SqliteJournalMode::Wal)
+                            .synchronous(SqliteSynchronous::Normal)
+                            .foreign_keys(true)
+                            .pragma("secure_delete", "ON")
+                            .pragma("cache_size", "-16000")
+                    });
+            }
+            Backend::Postgres => {
+                opt.max_connections(16).min_connections(1);
+            }
+        }
+        let conn = Database::connect(opt).await?;
+        Ok(Db { conn, backend })
+    }
+
+    /// Apply every migration not yet applied.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for reads.
+    pub(crate) fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// The SeaORM backend kind.
+    pub(crate) fn db_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Begin a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a transaction that reads
+    /// and then writes never fails with a busy snapshot.
+    pub(crate) async fn begin_write(&self) -> StoreResult<DatabaseTransaction> {
+        let tx = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(tx)
+    }
+
+    /// Check that the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.conn.ping().await?;
+        Ok(())
+    }
+
+    /// Close the pool (used before `restore` replaces the file).
+    pub async fn close(self) -> StoreResult<()> {
+        self.conn.close().await?;
+        Ok(())
+    }
+
+    /// The underlying SeaORM connection, for tests and tools that must run raw SQL (e.g. to
+    /// simulate tampering). Application code goes through the typed functions instead.
+    pub fn raw(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+}

@@ -1,0 +1,126 @@
+//! Party members (党员): the core of the roster. Reading is scoped; members are only visible to
+//! roles with the right to read member data.
+
+use chrono::NaiveDate;
+use jiceng_types::{Right, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use crate::Db;
+use crate::error::{StoreError, StoreResult};
+use crate::scope_sql::org_ids_in_scope;
+
+/// Counts of the members in scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberCounts {
+    /// Active members.
+    pub active: i64,
+    /// Of which probationary (预备党员).
+    pub probationary: i64,
+}
+
+/// Count the active members in scope (requires the right to read member data).
+pub async fn counts(db: &Db, scope: &Scope) -> StoreResult<MemberCounts> {
+    if !scope.can(Right::ReadMembers) {
+        return Err(StoreError::forbidden(
+            "no_member_right",
+            "您没有查看党员信息的权限",
+        ));
+    }
+    let q = Query::select()
+        .expr_as(Expr::col("id").count(), "active")
+        .expr_as(
+            Expr::cust("COALESCE(SUM(CASE WHEN category = 'probationary' THEN 1 ELSE 0 END), 0)"),
+            "probationary",
+        )
+        .from("member")
+        .and_where(Expr::col("status").eq("active"))
+        .and_where(Expr::col("org_id").in_subquery(org_ids_in_scope(scope)))
+        .take();
+    #[derive(FromQueryResult)]
+    struct C {
+        active: i64,
+        probationary: i64,
+    }
+    Ok(match db.conn().query_one(&q).await? {
+        Some(r) => {
+            let c = C::from_query_result(&r, "")?;
+            MemberCounts {
+                active: c.active,
+                probationary: c.probationary,
+            }
+        }
+        None => MemberCounts::default(),
+    })
+}
+
+/// Ages of active members in scope on `on`, in bands (for the county overview).
+pub async fn age_bands(db: &Db, scope: &Scope, on: NaiveDate) -> StoreResult<[i64; 5]> {
+    if !scope.can(Right::ReadMembers) {
+        return Err(StoreError::forbidden(
+            "no_member_right",
+            "您没有查看党员信息的权限",
+        ));
+    }
+    let cut = |years: i32| on.with_year(on.year() - years).unwrap_or(on);
+    use chrono::Datelike;
+    let q = Query::select()
+        .expr_as(
+            Expr::cust_with_values(
+                "COALESCE(SUM(CASE WHEN birth_date > ? THEN 1 ELSE 0 END), 0)",
+                [cut(35)],
+            ),
+            "b0",
+        )
+        .expr_as(
+            Expr::cust_with_values(
+                "COALESCE(SUM(CASE WHEN birth_date <= ? AND birth_date > ? THEN 1 ELSE 0 END), 0)",
+                [cut(35), cut(45)],
+            ),
+            "b1",
+        )
+        .expr_as(
+            Expr::cust_with_values(
+                "COALESCE(SUM(CASE WHEN birth_date <= ? AND birth_date > ? THEN 1 ELSE 0 END), 0)",
+                [cut(45), cut(60)],
+            ),
+            "b2",
+        )
+        .expr_as(
+            Expr::cust_with_values(
+                "COALESCE(SUM(CASE WHEN birth_date <= ? AND birth_date > ? THEN 1 ELSE 0 END), 0)",
+                [cut(60), cut(70)],
+            ),
+            "b3",
+        )
+        .expr_as(
+            Expr::cust_with_values(
+                "COALESCE(SUM(CASE WHEN birth_date <= ? THEN 1 ELSE 0 END), 0)",
+                [cut(70)],
+            ),
+            "b4",
+        )
+        .from("member")
+        .and_where(Expr::col("status").eq("active"))
+        .and_where(Expr::col("org_id").in_subquery(org_ids_in_scope(scope)))
+        .take();
+    #[derive(FromQueryResult)]
+    struct B {
+        b0: i64,
+        b1: i64,
+        b2: i64,
+        b3: i64,
+        b4: i64,
+    }
+    Ok(match db.conn().query_one(&q).await? {
+        Some(r) => {
+            let b = B::from_query_result(&r, "")?;
+            [b.b0, b.b1, b.b2, b.b3, b.b4]
+        }
+        None => [0; 5],
+    })
+}
+
+/// The labels of [`age_bands`].
+pub const AGE_BAND_LABELS: [&str; 5] =
+    ["35岁及以下", "36–45岁", "46–60岁", "61–70岁", "71岁及以上"];

@@ -1,0 +1,22 @@
+//! The one migration history, for SQLite and PostgreSQL alike.
+//!
+//! Migrations are append-only: a released migration is never edited; a change is a new migration
+//! that is safe to run while the previous release is still serving.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+/// Applies jiceng's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "jiceng_migration".into_iden()
+    }
+}

@@ -1,0 +1,345 @@
+//! Bulk loading of a generated county (the demo, tests and benchmarks) into an empty database.
+//!
+//! Rows arrive with their organization ids already assigned (parents before children), so the
+//! whole tree, its members and the demo accounts are written in one transaction with multi-row
+//! inserts, and recorded in the audit trail as one 载入演示数据 entry.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use jiceng_types::person::{Education, Gender, MemberCategory, MemberStatus};
+use jiceng_types::{OrgDomain, OrgKind, OrgPath, OrgStatus, PinyinKey, Role, Scope};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
+
+use crate::audit::{self, Action, Entry};
+use crate::error::{StoreError, StoreResult};
+use crate::{Db, Meta};
+
+/// An organization to load.
+#[derive(Debug, Clone)]
+pub struct OrgSeed {
+    /// Pre-assigned id (unique, positive).
+    pub id: i64,
+    /// Parent id (must come earlier in the list), `None` for a root.
+    pub parent_id: Option<i64>,
+    /// Unique code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: OrgKind,
+    /// Domain.
+    pub domain: OrgDomain,
+    /// 成立日期.
+    pub established_on: Option<NaiveDate>,
+    /// 本届任期开始.
+    pub term_start: Option<NaiveDate>,
+    /// 本届届满.
+    pub term_end: Option<NaiveDate>,
+    /// Status.
+    pub status: OrgStatus,
+    /// When the status was set.
+    pub status_on: Option<NaiveDate>,
+}
+
+/// A member to load.
+#[derive(Debug, Clone)]
+pub struct MemberSeed {
+    /// The organization (an [`OrgSeed::id`]).
+    pub org_id: i64,
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Ethnic group (official name).
+    pub ethnicity: &'static str,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Education.
+    pub education: Education,
+    /// Full or probationary.
+    pub category: MemberCategory,
+    /// 入党日期.
+    pub admitted_on: NaiveDate,
+    /// 转正日期.
+    pub regularized_on: Option<NaiveDate>,
+    /// Status.
+    pub status: MemberStatus,
+}
+
+/// A demo account to create.
+#[derive(Debug, Clone)]
+pub struct UserSeed {
+    /// Login name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Organization (an [`OrgSeed::id`]), `None` for the 三员.
+    pub org_id: Option<i64>,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Organizations.
+    pub orgs: u64,
+    /// Members.
+    pub members: u64,
+    /// Accounts.
+    pub users: u64,
+}
+
+const ORG_CHUNK: usize = 1000;
+const MEMBER_CHUNK: usize = 1500;
+
+/// Load a generated county into a database that has no organizations yet. Only the command line
+/// may do this. Demo accounts get `password` and need not change it at first login.
+pub async fn load(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    orgs: &[OrgSeed],
+    members: &[MemberSeed],
+    users: &[UserSeed],
+    password: &str,
+) -> StoreResult<LoadReport> {
+    if scope.role().is_some() {
+        return Err(StoreError::forbidden(
+            "cli_only",
+            "演示数据只能在命令行载入",
+        ));
+    }
+    let tx = db.begin_write().await?;
+    let any = Query::select()
+        .expr(Expr::val(1))
+        .from("org")
+        .limit(1)
+        .take();
+    if tx.query_one(&any).await?.is_some() {
+        return Err(StoreError::conflict(
+            "not_empty",
+            "数据库中已有组织数据，演示数据只能载入空数据库",
+        ));
+    }
+
+    // Paths from the parent chain; counts of active members per organization.
+    let mut paths: HashMap<i64, OrgPath> = HashMap::with_capacity(orgs.len());
+    for o in orgs {
+        let id = jiceng_types::OrgId(o.id);
+        let path = match o.parent_id {
+            None => OrgPath::root(id),
+            Some(p) => paths
+                .get(&p)
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!("seed org {} comes before its parent {p}", o.id))
+                })?
+                .child(id),
+        };
+        paths.insert(o.id, path);
+    }
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for m in members {
+        if m.status == MemberStatus::Active {
+            *counts.entry(m.org_id).or_default() += 1;
+        }
+    }
+
+    let now = crate::now();
+    for chunk in orgs.chunks(ORG_CHUNK) {
+        let mut q = Query::insert();
+        q.into_table("org").columns([
+            "id",
+            "parent_id",
+            "path",
+            "depth",
+            "code",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "kind",
+            "domain",
+            "established_on",
+            "term_start",
+            "term_end",
+            "status",
+            "status_on",
+            "member_count",
+            "created_at",
+            "updated_at",
+        ]);
+        for o in chunk {
+            let path = &paths[&o.id];
+            let py = PinyinKey::of_text(&o.name);
+            let row: [SimpleExpr; 18] = [
+                o.id.into(),
+                o.parent_id.into(),
+                path.as_str().into(),
+                i32::try_from(path.depth()).unwrap_or(0).into(),
+                o.code.as_str().into(),
+                o.name.as_str().into(),
+                py.full.into(),
+                py.initials.into(),
+                o.kind.key().into(),
+                o.domain.key().into(),
+                o.established_on.into(),
+                o.term_start.into(),
+                o.term_end.into(),
+                o.status.key().into(),
+                o.status_on.into(),
+                counts.get(&o.id).copied().unwrap_or(0).into(),
+                now.into(),
+                now.into(),
+            ];
+            q.values_panic(row);
+        }
+        tx.execute(&q).await?;
+    }
+    insert_org_events(&tx, orgs, &scope.actor().username).await?;
+
+    for chunk in members.chunks(MEMBER_CHUNK) {
+        let mut q = Query::insert();
+        q.into_table("member").columns([
+            "org_id",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "education",
+            "category",
+            "admitted_on",
+            "regularized_on",
+            "status",
+            "created_at",
+            "updated_at",
+        ]);
+        for m in chunk {
+            let py = PinyinKey::of_person(&m.name);
+            let row: [SimpleExpr; 14] = [
+                m.org_id.into(),
+                m.name.as_str().into(),
+                py.full.into(),
+                py.initials.into(),
+                m.gender.key().into(),
+                m.ethnicity.into(),
+                m.birth_date.into(),
+                m.education.key().into(),
+                m.category.key().into(),
+                m.admitted_on.into(),
+                m.regularized_on.into(),
+                m.status.key().into(),
+                now.into(),
+                now.into(),
+            ];
+            q.values_panic(row);
+        }
+        tx.execute(&q).await?;
+    }
+
+    let hash = crate::auth::hash_password_for_seed(password)?;
+    for u in users {
+        let q = Query::insert()
+            .into_table("app_user")
+            .columns([
+                "username",
+                "display_name",
+                "role",
+                "org_id",
+                "password_hash",
+                "must_change_password",
+                "password_changed_at",
+                "created_at",
+                "updated_at",
+            ])
+            .values_panic([
+                u.username.as_str().into(),
+                u.display_name.as_str().into(),
+                u.role.key().into(),
+                u.org_id.into(),
+                hash.as_str().into(),
+                false.into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ])
+            .take();
+        tx.execute(&q).await?;
+    }
+
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(
+            "SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))",
+        )
+        .await?;
+    }
+
+    let report = LoadReport {
+        orgs: orgs.len() as u64,
+        members: members.len() as u64,
+        users: users.len() as u64,
+    };
+    let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone()))
+        .changes(serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users }));
+    audit::append(&tx, scope, meta, entry).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn insert_org_events(
+    tx: &DatabaseTransaction,
+    orgs: &[OrgSeed],
+    by: &str,
+) -> StoreResult<()> {
+    let now = crate::now();
+    for chunk in orgs.chunks(ORG_CHUNK) {
+        let mut q = Query::insert();
+        q.into_table("org_event").columns([
+            "org_id",
+            "kind",
+            "happened_on",
+            "detail",
+            "recorded_by",
+            "recorded_at",
+        ]);
+        let mut n = 0;
+        for o in chunk {
+            let on = o.established_on.unwrap_or_else(|| now.date_naive());
+            let detail = serde_json::json!({ "code": o.code, "name": o.name, "kind": o.kind.key(), "domain": o.domain.key() }).to_string();
+            let row: [SimpleExpr; 6] = [
+                o.id.into(),
+                "created".into(),
+                on.into(),
+                detail.into(),
+                by.into(),
+                now.into(),
+            ];
+            q.values_panic(row);
+            n += 1;
+            if o.status != OrgStatus::Active {
+                let kind = if o.status == OrgStatus::Dissolved {
+                    "dissolved"
+                } else {
+                    "merged"
+                };
+                let on = o.status_on.unwrap_or(on);
+                let row: [SimpleExpr; 6] = [
+                    o.id.into(),
+                    kind.into(),
+                    on.into(),
+                    "{}".into(),
+                    by.into(),
+                    now.into(),
+                ];
+                q.values_panic(row);
+            }
+        }
+        if n > 0 {
+            tx.execute(&q).await?;
+        }
+    }
+    Ok(())
+}
