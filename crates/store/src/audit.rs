@@ -176,13 +176,7 @@ pub struct Entry {
 impl Entry {
     /// A new entry with no changes recorded yet.
     pub fn new(action: Action, object_type: &'static str, object_id: Option<String>) -> Self {
-        Entry {
-            action,
-            object_type,
-            object_id,
-            org_path: None,
-            changes: serde_json::Value::Null,
-        }
+        Entry { action, object_type, object_id, org_path: None, changes: serde_json::Value::Null }
     }
 
     /// Set the organization the object belongs to.
@@ -263,16 +257,12 @@ pub struct Record {
 impl Record {
     /// The Chinese label of the action.
     pub fn action_label(&self) -> &'static str {
-        Action::parse(&self.action)
-            .map(Action::label)
-            .unwrap_or("未知操作")
+        Action::parse(&self.action).map(Action::label).unwrap_or("未知操作")
     }
 
     /// The Chinese label of the role.
     pub fn role_label(&self) -> &'static str {
-        jiceng_types::Role::parse(&self.role)
-            .map(|r| r.label())
-            .unwrap_or("命令行")
+        jiceng_types::Role::parse(&self.role).map(|r| r.label()).unwrap_or("命令行")
     }
 
     /// The hash this row should have, given its fields.
@@ -296,10 +286,7 @@ impl Record {
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the hash covers every column, in order"
-)]
+#[expect(clippy::too_many_arguments, reason = "the hash covers every column, in order")]
 fn row_hash(
     id: i64,
     at: &DateTime<Utc>,
@@ -357,22 +344,12 @@ impl<'a> From<&'a Actor> for Who<'a> {
 }
 
 /// Append one record as the scope's actor, inside the caller's transaction.
-pub(crate) async fn append(
-    tx: &DatabaseTransaction,
-    scope: &Scope,
-    meta: &Meta,
-    entry: Entry,
-) -> StoreResult<i64> {
+pub(crate) async fn append(tx: &DatabaseTransaction, scope: &Scope, meta: &Meta, entry: Entry) -> StoreResult<i64> {
     append_as(tx, Who::from(scope.actor()), meta, entry).await
 }
 
 /// Append one record attributed to `who`, inside the caller's transaction.
-pub(crate) async fn append_as(
-    tx: &DatabaseTransaction,
-    who: Who<'_>,
-    meta: &Meta,
-    entry: Entry,
-) -> StoreResult<i64> {
+pub(crate) async fn append_as(tx: &DatabaseTransaction, who: Who<'_>, meta: &Meta, entry: Entry) -> StoreResult<i64> {
     #[derive(FromQueryResult)]
     struct Head {
         seq: i64,
@@ -385,18 +362,11 @@ pub(crate) async fn append_as(
         .and_where(Expr::col("id").eq(1))
         .returning(Query::returning().columns(["seq", "last_hash"]))
         .take();
-    let row = tx
-        .query_one(&stmt)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
+    let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
     let head = Head::from_query_result(&row, "")?;
 
     let at = crate::now();
-    let changes = if serde_json::Value::is_null(&entry.changes) {
-        "{}".to_string()
-    } else {
-        entry.changes.to_string()
-    };
+    let changes = if serde_json::Value::is_null(&entry.changes) { "{}".to_string() } else { entry.changes.to_string() };
     let org_path = entry.org_path.as_ref().map(|p| p.as_str().to_string());
     let user_id = who.user_id.map(|u| u.0);
     let hash = row_hash(
@@ -453,11 +423,7 @@ pub(crate) async fn append_as(
         ])
         .take();
     tx.execute(&insert).await?;
-    let update = Query::update()
-        .table("audit_head")
-        .value("last_hash", hash)
-        .and_where(Expr::col("id").eq(1))
-        .take();
+    let update = Query::update().table("audit_head").value("last_hash", hash).and_where(Expr::col("id").eq(1)).take();
     tx.execute(&update).await?;
     Ok(head.seq)
 }
@@ -472,8 +438,7 @@ pub async fn record_denied(
     reason: &str,
 ) -> StoreResult<()> {
     let tx = db.begin_write().await?;
-    let entry = Entry::new(Action::Denied, object_type, object_id)
-        .changes(serde_json::json!({ "reason": reason }));
+    let entry = Entry::new(Action::Denied, object_type, object_id).changes(serde_json::json!({ "reason": reason }));
     append(&tx, scope, meta, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -559,20 +524,12 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
         seq: i64,
         last_hash: String,
     }
-    let head = Query::select()
-        .columns(["seq", "last_hash"])
-        .from("audit_head")
-        .and_where(Expr::col("id").eq(1))
-        .take();
+    let head = Query::select().columns(["seq", "last_hash"]).from("audit_head").and_where(Expr::col("id").eq(1)).take();
     let head = match db.conn().query_one(&head).await? {
         Some(r) => Head::from_query_result(&r, "")?,
         None => {
             return Ok(VerifyReport {
-                rows,
-                first_broken: Some(Broken {
-                    id: 0,
-                    reason: "审计链头记录缺失".into(),
-                }),
+                rows, first_broken: Some(Broken { id: 0, reason: "审计链头记录缺失".into() })
             });
         }
     };
@@ -589,10 +546,7 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
             }),
         });
     }
-    Ok(VerifyReport {
-        rows,
-        first_broken: None,
-    })
+    Ok(VerifyReport { rows, first_broken: None })
 }
 
 const RECORD_COLUMNS: [&str; 15] = [
@@ -636,10 +590,7 @@ pub struct Filter {
 /// the rows about objects in their subtree; the 审计管理员 sees every row.
 pub async fn list(db: &Db, scope: &Scope, filter: &Filter, limit: u64) -> StoreResult<Vec<Record>> {
     if !scope.can(Right::ReadAudit) {
-        return Err(StoreError::forbidden(
-            "no_audit_right",
-            "您没有查看审计记录的权限",
-        ));
+        return Err(StoreError::forbidden("no_audit_right", "您没有查看审计记录的权限"));
     }
     let mut cond = Condition::all();
     if scope.roots().is_some() {
@@ -674,9 +625,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &Filter, limit: u64) -> StoreR
         .limit(Ord::min(limit, 500))
         .take();
     let rows = db.conn().query_all(&stmt).await?;
-    rows.iter()
-        .map(|r| Record::from_query_result(r, "").map_err(StoreError::from))
-        .collect()
+    rows.iter().map(|r| Record::from_query_result(r, "").map_err(StoreError::from)).collect()
 }
 
 #[cfg(test)]
@@ -686,22 +635,14 @@ mod tests {
 
     #[test]
     fn diff_keeps_changed_fields_only() {
-        let d = diff(
-            &json!({"a": 1, "b": 2, "c": 3}),
-            &json!({"a": 1, "b": 5, "d": 4}),
-        );
-        assert_eq!(
-            d,
-            json!({"b": {"from": 2, "to": 5}, "c": {"from": 3}, "d": {"to": 4}})
-        );
+        let d = diff(&json!({"a": 1, "b": 2, "c": 3}), &json!({"a": 1, "b": 5, "d": 4}));
+        assert_eq!(d, json!({"b": {"from": 2, "to": 5}, "c": {"from": 3}, "d": {"to": 4}}));
         assert_eq!(diff(&json!({"a": 1}), &json!({"a": 1})), json!({}));
     }
 
     #[test]
     fn hash_depends_on_every_field() {
-        let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456Z").unwrap().with_timezone(&Utc);
         let base = row_hash(
             1,
             &at,

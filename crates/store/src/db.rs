@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -38,28 +38,21 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else {
-            return Err(StoreError::invalid(
-                "db",
-                "bad_url",
-                "数据库地址应以 sqlite: 或 postgres:// 开头",
-            ));
+            return Err(StoreError::invalid("db", "bad_url", "数据库地址应以 sqlite: 或 postgres:// 开头"));
         };
         let mut opt = ConnectOptions::new(url.to_string());
-        opt.sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10));
+        opt.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
         match backend {
             Backend::Sqlite => {
-                opt.max_connections(8)
-                    .min_connections(1)
-                    .map_sqlx_sqlite_opts(|o| {
-                        o.create_if_missing(true)
-                            .busy_timeout(Duration::from_secs(5))
-                            .journal_mode(SqliteJournalMode::Wal)
-                            .synchronous(SqliteSynchronous::Normal)
-                            .foreign_keys(true)
-                            .pragma("secure_delete", "ON")
-                            .pragma("cache_size", "-16000")
-                    });
+                opt.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                    o.create_if_missing(true)
+                        .busy_timeout(Duration::from_secs(5))
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .foreign_keys(true)
+                        .pragma("secure_delete", "ON")
+                        .pragma("cache_size", "-16000")
+                });
             }
             Backend::Postgres => {
                 opt.max_connections(16).min_connections(1);

@@ -43,18 +43,12 @@ pub enum StoreError {
 impl StoreError {
     /// A refusal for lack of a right.
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        StoreError::Forbidden {
-            code,
-            message: message.into(),
-        }
+        StoreError::Forbidden { code, message: message.into() }
     }
 
     /// A conflict with the current state.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        StoreError::Conflict {
-            code,
-            message: message.into(),
-        }
+        StoreError::Conflict { code, message: message.into() }
     }
 
     /// One invalid field.

@@ -36,10 +36,7 @@ pub struct Meta {
 impl Meta {
     /// The metadata of a command-line action.
     pub fn cli() -> Self {
-        Meta {
-            client_addr: "-".into(),
-            request_id: format!("cli-{}", uuid::Uuid::now_v7()),
-        }
+        Meta { client_addr: "-".into(), request_id: format!("cli-{}", uuid::Uuid::now_v7()) }
     }
 }
 

@@ -28,9 +28,5 @@ where
 
 /// `SELECT id FROM org WHERE <path in scope>`: for filtering rows that carry an `org_id`.
 pub(crate) fn org_ids_in_scope(scope: &Scope) -> SelectStatement {
-    Query::select()
-        .column(("org", "id"))
-        .from("org")
-        .cond_where(path_in_scope(scope, ("org", "path")))
-        .take()
+    Query::select().column(("org", "id")).from("org").cond_where(path_in_scope(scope, ("org", "path"))).take()
 }

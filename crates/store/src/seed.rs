@@ -107,22 +107,12 @@ pub async fn load(
     password: &str,
 ) -> StoreResult<LoadReport> {
     if scope.role().is_some() {
-        return Err(StoreError::forbidden(
-            "cli_only",
-            "演示数据只能在命令行载入",
-        ));
+        return Err(StoreError::forbidden("cli_only", "演示数据只能在命令行载入"));
     }
     let tx = db.begin_write().await?;
-    let any = Query::select()
-        .expr(Expr::val(1))
-        .from("org")
-        .limit(1)
-        .take();
+    let any = Query::select().expr(Expr::val(1)).from("org").limit(1).take();
     if tx.query_one(&any).await?.is_some() {
-        return Err(StoreError::conflict(
-            "not_empty",
-            "数据库中已有组织数据，演示数据只能载入空数据库",
-        ));
+        return Err(StoreError::conflict("not_empty", "数据库中已有组织数据，演示数据只能载入空数据库"));
     }
 
     // Paths from the parent chain; counts of active members per organization.
@@ -133,9 +123,7 @@ pub async fn load(
             None => OrgPath::root(id),
             Some(p) => paths
                 .get(&p)
-                .ok_or_else(|| {
-                    StoreError::Corrupt(format!("seed org {} comes before its parent {p}", o.id))
-                })?
+                .ok_or_else(|| StoreError::Corrupt(format!("seed org {} comes before its parent {p}", o.id)))?
                 .child(id),
         };
         paths.insert(o.id, path);
@@ -271,17 +259,10 @@ pub async fn load(
     }
 
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared(
-            "SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))",
-        )
-        .await?;
+        tx.execute_unprepared("SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))").await?;
     }
 
-    let report = LoadReport {
-        orgs: orgs.len() as u64,
-        members: members.len() as u64,
-        users: users.len() as u64,
-    };
+    let report = LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: users.len() as u64 };
     let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone()))
         .changes(serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users }));
     audit::append(&tx, scope, meta, entry).await?;
@@ -289,51 +270,24 @@ pub async fn load(
     Ok(report)
 }
 
-async fn insert_org_events(
-    tx: &DatabaseTransaction,
-    orgs: &[OrgSeed],
-    by: &str,
-) -> StoreResult<()> {
+async fn insert_org_events(tx: &DatabaseTransaction, orgs: &[OrgSeed], by: &str) -> StoreResult<()> {
     let now = crate::now();
     for chunk in orgs.chunks(ORG_CHUNK) {
         let mut q = Query::insert();
-        q.into_table("org_event").columns([
-            "org_id",
-            "kind",
-            "happened_on",
-            "detail",
-            "recorded_by",
-            "recorded_at",
-        ]);
+        q.into_table("org_event").columns(["org_id", "kind", "happened_on", "detail", "recorded_by", "recorded_at"]);
         let mut n = 0;
         for o in chunk {
             let on = o.established_on.unwrap_or_else(|| now.date_naive());
-            let detail = serde_json::json!({ "code": o.code, "name": o.name, "kind": o.kind.key(), "domain": o.domain.key() }).to_string();
-            let row: [SimpleExpr; 6] = [
-                o.id.into(),
-                "created".into(),
-                on.into(),
-                detail.into(),
-                by.into(),
-                now.into(),
-            ];
+            let detail =
+                serde_json::json!({ "code": o.code, "name": o.name, "kind": o.kind.key(), "domain": o.domain.key() })
+                    .to_string();
+            let row: [SimpleExpr; 6] = [o.id.into(), "created".into(), on.into(), detail.into(), by.into(), now.into()];
             q.values_panic(row);
             n += 1;
             if o.status != OrgStatus::Active {
-                let kind = if o.status == OrgStatus::Dissolved {
-                    "dissolved"
-                } else {
-                    "merged"
-                };
+                let kind = if o.status == OrgStatus::Dissolved { "dissolved" } else { "merged" };
                 let on = o.status_on.unwrap_or(on);
-                let row: [SimpleExpr; 6] = [
-                    o.id.into(),
-                    kind.into(),
-                    on.into(),
-                    "{}".into(),
-                    by.into(),
-                    now.into(),
-                ];
+                let row: [SimpleExpr; 6] = [o.id.into(), kind.into(), on.into(), "{}".into(), by.into(), now.into()];
                 q.values_panic(row);
             }
         }

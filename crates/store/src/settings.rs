@@ -46,10 +46,7 @@ impl Default for SecurityPolicy {
 impl SecurityPolicy {
     /// The password rules of this policy.
     pub fn password(&self) -> PasswordPolicy {
-        PasswordPolicy {
-            min_len: self.password_min_len as usize,
-            min_classes: self.password_min_classes as usize,
-        }
+        PasswordPolicy { min_len: self.password_min_len as usize, min_classes: self.password_min_classes as usize }
     }
 
     /// Check the values are sensible; errors name the field.
@@ -58,28 +55,14 @@ impl SecurityPolicy {
         let mut errs = Vec::new();
         let mut range = |field: &str, v: u32, lo: u32, hi: u32| {
             if !(lo..=hi).contains(&v) {
-                errs.push(FieldError::new(
-                    field,
-                    "out_of_range",
-                    format!("应在{lo}至{hi}之间"),
-                ));
+                errs.push(FieldError::new(field, "out_of_range", format!("应在{lo}至{hi}之间")));
             }
         };
         range("lockout_threshold", self.lockout_threshold, 3, 10);
-        range(
-            "lockout_window_minutes",
-            self.lockout_window_minutes,
-            1,
-            1440,
-        );
+        range("lockout_window_minutes", self.lockout_window_minutes, 1, 1440);
         range("lockout_minutes", self.lockout_minutes, 1, 1440);
         range("idle_timeout_minutes", self.idle_timeout_minutes, 5, 240);
-        range(
-            "absolute_timeout_minutes",
-            self.absolute_timeout_minutes,
-            30,
-            24 * 60,
-        );
+        range("absolute_timeout_minutes", self.absolute_timeout_minutes, 30, 24 * 60);
         range("password_min_len", self.password_min_len, 8, 64);
         range("password_min_classes", self.password_min_classes, 2, 4);
         if errs.is_empty() { Ok(()) } else { Err(errs) }
@@ -95,42 +78,21 @@ struct Row {
 
 /// The current security policy (defaults where unset).
 pub async fn security_policy(db: &Db) -> StoreResult<SecurityPolicy> {
-    let q = Query::select()
-        .column("value")
-        .from("setting")
-        .and_where(Expr::col("key").eq(SECURITY_KEY))
-        .take();
+    let q = Query::select().column("value").from("setting").and_where(Expr::col("key").eq(SECURITY_KEY)).take();
     match db.conn().query_one(&q).await? {
         Some(r) => {
             let row = Row::from_query_result(&r, "")?;
-            serde_json::from_str(&row.value)
-                .map_err(|e| StoreError::Corrupt(format!("setting security: {e}")))
+            serde_json::from_str(&row.value).map_err(|e| StoreError::Corrupt(format!("setting security: {e}")))
         }
         None => Ok(SecurityPolicy::default()),
     }
 }
 
 /// Change the security policy (安全管理员 only); audited with before/after.
-pub async fn set_security_policy(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    policy: SecurityPolicy,
-) -> StoreResult<()> {
+pub async fn set_security_policy(db: &Db, scope: &Scope, meta: &Meta, policy: SecurityPolicy) -> StoreResult<()> {
     if !scope.can(Right::SecurityPolicy) {
-        audit::record_denied(
-            db,
-            scope,
-            meta,
-            "setting",
-            Some(SECURITY_KEY.into()),
-            "no_security_right",
-        )
-        .await?;
-        return Err(StoreError::forbidden(
-            "no_security_right",
-            "只有安全管理员可以修改安全策略",
-        ));
+        audit::record_denied(db, scope, meta, "setting", Some(SECURITY_KEY.into()), "no_security_right").await?;
+        return Err(StoreError::forbidden("no_security_right", "只有安全管理员可以修改安全策略"));
     }
     policy.validate().map_err(StoreError::Invalid)?;
     let before = security_policy(db).await?;
@@ -139,17 +101,8 @@ pub async fn set_security_policy(
     let q = Query::insert()
         .into_table("setting")
         .columns(["key", "value", "updated_at", "updated_by"])
-        .values_panic([
-            SECURITY_KEY.into(),
-            value.into(),
-            crate::now().into(),
-            scope.actor().username.clone().into(),
-        ])
-        .on_conflict(
-            OnConflict::column("key")
-                .update_columns(["value", "updated_at", "updated_by"])
-                .to_owned(),
-        )
+        .values_panic([SECURITY_KEY.into(), value.into(), crate::now().into(), scope.actor().username.clone().into()])
+        .on_conflict(OnConflict::column("key").update_columns(["value", "updated_at", "updated_by"]).to_owned())
         .take();
     tx.execute(&q).await?;
     let to_json = |p: &SecurityPolicy| serde_json::to_value(p).unwrap_or_default();

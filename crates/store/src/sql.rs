@@ -41,11 +41,7 @@ mod tests {
 
     #[test]
     fn numbers_placeholders_for_postgres() {
-        let s = stmt(
-            DbBackend::Postgres,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
+        let s = stmt(DbBackend::Postgres, "a = ? AND b = ?", vec![1.into(), 2.into()]);
         assert_eq!(s.sql, "a = $1 AND b = $2");
         let s = stmt(DbBackend::Sqlite, "a = ?", vec![1.into()]);
         assert_eq!(s.sql, "a = ?");

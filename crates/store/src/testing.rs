@@ -31,11 +31,7 @@ impl TestDb {
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
         let db = Db::connect(&url).await?;
         db.migrate().await?;
-        Ok(TestDb {
-            db,
-            dir: Some(dir),
-            pg: None,
-        })
+        Ok(TestDb { db, dir: Some(dir), pg: None })
     }
 
     /// A fresh PostgreSQL database, or `None` when `JICENG_TEST_PG` is not set.
@@ -45,9 +41,7 @@ impl TestDb {
         };
         let template = template_name();
         let admin = Database::connect(admin_url.as_str()).await?;
-        admin
-            .execute_unprepared("SELECT pg_advisory_lock(7301)")
-            .await?;
+        admin.execute_unprepared("SELECT pg_advisory_lock(7301)").await?;
         let exists = admin
             .query_one_raw(sea_orm::Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
@@ -58,33 +52,19 @@ impl TestDb {
             .is_some();
         if !exists {
             let building = format!("{template}_building");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {building}"))
-                .await?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {building} ENCODING 'UTF8'"))
-                .await?;
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {building}")).await?;
+            admin.execute_unprepared(&format!("CREATE DATABASE {building} ENCODING 'UTF8'")).await?;
             let db = Db::connect(&with_database(&admin_url, &building)).await?;
             db.migrate().await?;
             db.close().await?;
-            admin
-                .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))
-                .await?;
+            admin.execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}")).await?;
         }
-        admin
-            .execute_unprepared("SELECT pg_advisory_unlock(7301)")
-            .await?;
+        admin.execute_unprepared("SELECT pg_advisory_unlock(7301)").await?;
         let name = format!("jiceng_t_{}", uuid::Uuid::now_v7().simple());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .await?;
+        admin.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await?;
         admin.close().await?;
         let db = Db::connect(&with_database(&admin_url, &name)).await?;
-        Ok(Some(TestDb {
-            db,
-            dir: None,
-            pg: Some((admin_url, name)),
-        }))
+        Ok(Some(TestDb { db, dir: None, pg: Some((admin_url, name)) }))
     }
 
     /// Drop the database (PostgreSQL) or delete its directory (SQLite).
@@ -96,9 +76,7 @@ impl TestDb {
         }
         if let Some((admin_url, name)) = pg {
             if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
+                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                 let _ = admin.close().await;
             }
         }
@@ -108,10 +86,7 @@ impl TestDb {
 /// The template's name changes whenever the migration history does.
 fn template_name() -> String {
     use sm3::Digest;
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect();
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_string()).collect();
     let digest = sm3::Sm3::digest(names.join(",").as_bytes());
     format!("jiceng_tmpl_{}", &hex::encode(digest)[..12])
 }
@@ -148,9 +123,7 @@ macro_rules! dual_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let t = $crate::testing::TestDb::sqlite()
-                    .await
-                    .expect("sqlite test database");
+                let t = $crate::testing::TestDb::sqlite().await.expect("sqlite test database");
                 let body = $body;
                 body(t.db.clone()).await;
                 t.cleanup().await;
@@ -158,10 +131,7 @@ macro_rules! dual_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn pg() {
-                let Some(t) = $crate::testing::TestDb::postgres()
-                    .await
-                    .expect("postgres test database")
-                else {
+                let Some(t) = $crate::testing::TestDb::postgres().await.expect("postgres test database") else {
                     eprintln!("JICENG_TEST_PG is not set: PostgreSQL variant not run");
                     return;
                 };
@@ -179,10 +149,7 @@ mod tests {
 
     #[test]
     fn replaces_database_name() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/postgres", "x"),
-            "postgres://u:p@h:5432/x"
-        );
+        assert_eq!(with_database("postgres://u:p@h:5432/postgres", "x"), "postgres://u:p@h:5432/x");
         assert_eq!(
             with_database("postgres://u:p@h/postgres?sslmode=disable", "x"),
             "postgres://u:p@h/x?sslmode=disable"

@@ -19,11 +19,7 @@ pub struct FieldError {
 impl FieldError {
     /// A new field error.
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }
+        Self { field: field.into(), code, message: message.into() }
     }
 }
 
@@ -46,10 +42,7 @@ pub struct ValueError {
 impl ValueError {
     /// A new value error.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     /// Attach the error to a field.

@@ -70,10 +70,7 @@ labelled_enum!(
 impl OrgKind {
     /// Branches (党支部, 联合党支部, 临时党支部) are where members are kept and meetings held.
     pub fn is_branch(self) -> bool {
-        matches!(
-            self,
-            OrgKind::Branch | OrgKind::JointBranch | OrgKind::ProvisionalBranch
-        )
+        matches!(self, OrgKind::Branch | OrgKind::JointBranch | OrgKind::ProvisionalBranch)
     }
 }
 
@@ -131,14 +128,8 @@ impl OrgCode {
         if !(2..=40).contains(&n) {
             return Err(ValueError::new("bad_length", "组织代码应为2至40个字符"));
         }
-        if !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        {
-            return Err(ValueError::new(
-                "bad_chars",
-                "组织代码只能包含字母、数字和 - _ . 符号",
-            ));
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err(ValueError::new("bad_chars", "组织代码只能包含字母、数字和 - _ . 符号"));
         }
         Ok(Self(s))
     }
@@ -229,8 +220,7 @@ impl OrgPath {
             return None;
         }
         for part in inner.split('/') {
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || part.starts_with('0')
-            {
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || part.starts_with('0') {
                 return None;
             }
         }
@@ -253,11 +243,7 @@ impl OrgPath {
 
     /// The ids on the path, root first.
     pub fn ids(&self) -> Vec<OrgId> {
-        self.0
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .filter_map(|p| p.parse().ok().map(OrgId))
-            .collect()
+        self.0.split('/').filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok().map(OrgId)).collect()
     }
 
     /// How many levels deep the organization is (a root has depth 0).
@@ -297,10 +283,7 @@ mod tests {
             assert!(s >= p.as_str() && s < ub.as_str(), "{s} should be inside");
         }
         for s in outside {
-            assert!(
-                !(s >= p.as_str() && s < ub.as_str()),
-                "{s} should be outside"
-            );
+            assert!(!(s >= p.as_str() && s < ub.as_str()), "{s} should be outside");
         }
     }
 
@@ -327,10 +310,7 @@ mod tests {
 
     #[test]
     fn names_are_checked() {
-        assert_eq!(
-            OrgName::parse(" 城关镇　党委 ").unwrap().as_str(),
-            "城关镇 党委"
-        );
+        assert_eq!(OrgName::parse(" 城关镇　党委 ").unwrap().as_str(), "城关镇 党委");
         assert_eq!(OrgName::parse("  ").unwrap_err().code, "required");
         assert_eq!(OrgName::parse("党").unwrap_err().code, "bad_length");
         assert_eq!(OrgName::parse("a\u{0007}b").unwrap_err().code, "bad_chars");
@@ -342,10 +322,7 @@ mod tests {
             assert_eq!(OrgKind::parse(k.key()), Some(*k));
             assert_eq!(OrgKind::parse(k.label()), Some(*k));
         }
-        assert_eq!(
-            OrgDomain::parse("非公企业"),
-            Some(OrgDomain::PrivateEnterprise)
-        );
+        assert_eq!(OrgDomain::parse("非公企业"), Some(OrgDomain::PrivateEnterprise));
         assert_eq!(OrgStatus::parse("x"), None);
     }
 }

@@ -37,10 +37,7 @@ labelled_enum!(
 impl Education {
     /// True for 大专 and above (the "一升" of the team-structure view counts these).
     pub fn is_college_or_above(self) -> bool {
-        matches!(
-            self,
-            Education::Postgraduate | Education::Bachelor | Education::College
-        )
+        matches!(self, Education::Postgraduate | Education::Bachelor | Education::College)
     }
 }
 
@@ -132,10 +129,7 @@ pub fn parse_ethnicity(input: &str) -> Option<&'static str> {
     if s.is_empty() {
         return None;
     }
-    ETHNIC_GROUPS
-        .iter()
-        .copied()
-        .find(|g| *g == s || g.strip_suffix('族') == Some(s))
+    ETHNIC_GROUPS.iter().copied().find(|g| *g == s || g.strip_suffix('族') == Some(s))
 }
 
 #[cfg(test)]

@@ -42,14 +42,8 @@ impl PinyinKey {
         let mut full = String::with_capacity(text.len() * 2);
         let mut initials = String::with_capacity(text.len());
         for (i, ch) in text.chars().enumerate() {
-            let reading = if person && i == 0 {
-                SURNAME_READINGS
-                    .iter()
-                    .find(|(c, _)| *c == ch)
-                    .map(|(_, r)| *r)
-            } else {
-                None
-            };
+            let reading =
+                if person && i == 0 { SURNAME_READINGS.iter().find(|(c, _)| *c == ch).map(|(_, r)| *r) } else { None };
             let reading = reading.or_else(|| ch.to_pinyin().map(|p| p.plain()));
             match reading {
                 Some(r) => {

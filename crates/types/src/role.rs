@@ -131,18 +131,12 @@ impl Role {
     /// Parse from the key or the label.
     pub fn parse(s: &str) -> Option<Role> {
         let s = s.trim();
-        Role::ALL
-            .iter()
-            .copied()
-            .find(|r| r.key() == s || r.label() == s)
+        Role::ALL.iter().copied().find(|r| r.key() == s || r.label() == s)
     }
 
     /// The 三员: system, security and audit administrators. They are not in the organization tree.
     pub fn is_system(self) -> bool {
-        matches!(
-            self,
-            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
-        )
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
     }
 
     /// Roles that belong to an organization (every role but the 三员).
@@ -155,19 +149,10 @@ impl Role {
         use Right::*;
         match self {
             Role::Member => Rights::of(&[ReadOrgs, ReadSelf]),
-            Role::BranchSecretary => {
-                Rights::of(&[ReadOrgs, ReadMembers, WriteRecords, Export, ReadSelf])
+            Role::BranchSecretary => Rights::of(&[ReadOrgs, ReadMembers, WriteRecords, Export, ReadSelf]),
+            Role::TownshipAdmin => {
+                Rights::of(&[ReadOrgs, WriteOrgs, ReadMembers, WriteRecords, ManageUsers, ReadUsers, Export, ReadSelf])
             }
-            Role::TownshipAdmin => Rights::of(&[
-                ReadOrgs,
-                WriteOrgs,
-                ReadMembers,
-                WriteRecords,
-                ManageUsers,
-                ReadUsers,
-                Export,
-                ReadSelf,
-            ]),
             Role::CountyAdmin => Rights::of(&[
                 ReadOrgs,
                 WriteOrgs,
@@ -193,10 +178,9 @@ impl Role {
     pub fn can_manage(self, other: Role) -> bool {
         match self {
             Role::SystemAdmin => other != Role::SystemAdmin,
-            Role::CountyAdmin => matches!(
-                other,
-                Role::TownshipAdmin | Role::BranchSecretary | Role::Member | Role::Auditor
-            ),
+            Role::CountyAdmin => {
+                matches!(other, Role::TownshipAdmin | Role::BranchSecretary | Role::Member | Role::Auditor)
+            }
             Role::TownshipAdmin => matches!(other, Role::BranchSecretary | Role::Member),
             _ => false,
         }
@@ -231,10 +215,7 @@ mod tests {
         assert!(!Role::AuditAdmin.rights().has(Right::ManageUsers));
         assert!(!Role::AuditAdmin.rights().has(Right::SecurityPolicy));
         for r in sys {
-            assert!(
-                !r.rights().has(Right::ReadMembers),
-                "{r:?} must not read members"
-            );
+            assert!(!r.rights().has(Right::ReadMembers), "{r:?} must not read members");
             assert!(!r.rights().has(Right::WriteRecords));
         }
         // No role is a superuser.
@@ -246,12 +227,7 @@ mod tests {
     #[test]
     fn auditor_writes_nothing() {
         let r = Role::Auditor.rights();
-        for w in [
-            Right::WriteOrgs,
-            Right::WriteRecords,
-            Right::ManageUsers,
-            Right::SecurityPolicy,
-        ] {
+        for w in [Right::WriteOrgs, Right::WriteRecords, Right::ManageUsers, Right::SecurityPolicy] {
             assert!(!r.has(w));
         }
     }

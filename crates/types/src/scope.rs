@@ -41,24 +41,14 @@ impl Scope {
     /// whole tree for the 三员 (whose rights keep them out of member data).
     ///
     /// A business role without an organization gets an empty scope: it sees nothing.
-    pub fn for_user(
-        user_id: UserId,
-        username: &str,
-        role: Role,
-        org: Option<(OrgId, OrgPath)>,
-    ) -> Self {
+    pub fn for_user(user_id: UserId, username: &str, role: Role, org: Option<(OrgId, OrgPath)>) -> Self {
         let (org_id, roots) = match (role.is_system(), org) {
             (true, o) => (o.map(|(id, _)| id), Roots::All),
             (false, Some((id, path))) => (Some(id), Roots::Subtrees(vec![path])),
             (false, None) => (None, Roots::Subtrees(Vec::new())),
         };
         Scope {
-            actor: Actor {
-                user_id: Some(user_id),
-                username: username.to_string(),
-                role: Some(role),
-                org_id,
-            },
+            actor: Actor { user_id: Some(user_id), username: username.to_string(), role: Some(role), org_id },
             rights: role.rights(),
             roots,
         }
@@ -68,12 +58,7 @@ impl Scope {
     /// directory. Holds every right over the whole tree; every change is still audited.
     pub fn cli() -> Self {
         Scope {
-            actor: Actor {
-                user_id: None,
-                username: "命令行".to_string(),
-                role: None,
-                org_id: None,
-            },
+            actor: Actor { user_id: None, username: "命令行".to_string(), role: None, org_id: None },
             rights: Rights::ALL,
             roots: Roots::All,
         }
@@ -81,10 +66,7 @@ impl Scope {
 
     /// The command-line operator limited to one subtree (e.g. `jiceng import --org CODE`).
     pub fn cli_within(path: OrgPath) -> Self {
-        Scope {
-            roots: Roots::Subtrees(vec![path]),
-            ..Scope::cli()
-        }
+        Scope { roots: Roots::Subtrees(vec![path]), ..Scope::cli() }
     }
 
     /// Who is acting.
@@ -156,12 +138,7 @@ mod tests {
 
     #[test]
     fn business_scope_is_the_own_subtree() {
-        let s = Scope::for_user(
-            UserId(1),
-            "u",
-            Role::TownshipAdmin,
-            Some((OrgId(17), path("/1/17/"))),
-        );
+        let s = Scope::for_user(UserId(1), "u", Role::TownshipAdmin, Some((OrgId(17), path("/1/17/"))));
         assert!(s.contains(&path("/1/17/")));
         assert!(s.contains(&path("/1/17/40/")));
         assert!(!s.contains(&path("/1/")));

@@ -22,15 +22,10 @@ impl Username {
         if !(3..=32).contains(&n) {
             return Err(ValueError::new("bad_length", "用户名应为3至32个字符"));
         }
-        let ok_chars = s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         let ok_start = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         if !ok_chars || !ok_start {
-            return Err(ValueError::new(
-                "bad_chars",
-                "用户名只能包含字母、数字和 _ . - 符号，并以字母或数字开头",
-            ));
+            return Err(ValueError::new("bad_chars", "用户名只能包含字母、数字和 _ . - 符号，并以字母或数字开头"));
         }
         Ok(Self(s))
     }
@@ -98,10 +93,7 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy {
-            min_len: 10,
-            min_classes: 3,
-        }
+        PasswordPolicy { min_len: 10, min_classes: 3 }
     }
 }
 
@@ -110,10 +102,7 @@ impl PasswordPolicy {
     pub fn check(&self, password: &str, username: &str) -> Result<(), ValueError> {
         let n = password.chars().count();
         if n < self.min_len {
-            return Err(ValueError::new(
-                "too_short",
-                format!("密码至少需要{}个字符", self.min_len),
-            ));
+            return Err(ValueError::new("too_short", format!("密码至少需要{}个字符", self.min_len)));
         }
         if n > 128 {
             return Err(ValueError::new("too_long", "密码不能超过128个字符"));
@@ -130,10 +119,7 @@ impl PasswordPolicy {
         if classes < self.min_classes {
             return Err(ValueError::new(
                 "too_simple",
-                format!(
-                    "密码需包含小写字母、大写字母、数字、符号中的至少{}类",
-                    self.min_classes
-                ),
+                format!("密码需包含小写字母、大写字母、数字、符号中的至少{}类", self.min_classes),
             ));
         }
         if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
@@ -162,9 +148,6 @@ mod tests {
         assert!(p.check("Abcdefgh12", "zhang").is_ok());
         assert_eq!(p.check("Ab1", "x").unwrap_err().code, "too_short");
         assert_eq!(p.check("abcdefghijk", "x").unwrap_err().code, "too_simple");
-        assert_eq!(
-            p.check("Zhangsan2024!", "zhangsan").unwrap_err().code,
-            "contains_username"
-        );
+        assert_eq!(p.check("Zhangsan2024!", "zhangsan").unwrap_err().code, "contains_username");
     }
 }

@@ -61,12 +61,7 @@ impl LoginError {
 }
 
 /// If `username` is locked out at `now`, how many minutes remain.
-async fn locked_for(
-    db: &Db,
-    username: &str,
-    policy: &SecurityPolicy,
-    now: DateTime<Utc>,
-) -> StoreResult<Option<i64>> {
+async fn locked_for(db: &Db, username: &str, policy: &SecurityPolicy, now: DateTime<Utc>) -> StoreResult<Option<i64>> {
     #[derive(FromQueryResult)]
     struct Attempt {
         at: DateTime<Utc>,
@@ -116,40 +111,17 @@ async fn note_attempt(
     let q = Query::insert()
         .into_table("login_attempt")
         .columns(["username", "client_addr", "at", "success"])
-        .values_panic([
-            username.into(),
-            meta.client_addr.clone().into(),
-            crate::now().into(),
-            success.into(),
-        ])
+        .values_panic([username.into(), meta.client_addr.clone().into(), crate::now().into(), success.into()])
         .take();
     tx.execute(&q).await?;
     let (action, who) = match user {
         Some(u) => (
-            if success {
-                Action::LoginSuccess
-            } else {
-                Action::LoginFailure
-            },
-            Who {
-                user_id: Some(u.id),
-                username: &u.username,
-                role: u.role.key(),
-                org_id: u.org_id.map(|o| o.0),
-            },
+            if success { Action::LoginSuccess } else { Action::LoginFailure },
+            Who { user_id: Some(u.id), username: &u.username, role: u.role.key(), org_id: u.org_id.map(|o| o.0) },
         ),
-        None => (
-            Action::LoginFailure,
-            Who {
-                user_id: None,
-                username,
-                role: "-",
-                org_id: None,
-            },
-        ),
+        None => (Action::LoginFailure, Who { user_id: None, username, role: "-", org_id: None }),
     };
-    let mut entry =
-        Entry::new(action, "session", None).changes(serde_json::json!({ "reason": reason }));
+    let mut entry = Entry::new(action, "session", None).changes(serde_json::json!({ "reason": reason }));
     if let Some(p) = user.and_then(|u| u.org_path.as_ref()) {
         entry = entry.in_org(p);
     }
@@ -173,21 +145,14 @@ pub async fn login(
     if let Some(minutes) = locked_for(db, &username, &policy, now).await? {
         // Refused without checking the password, and without extending the lock.
         let tx = db.begin_write().await?;
-        let who = Who {
-            user_id: None,
-            username: &username,
-            role: "-",
-            org_id: None,
-        };
-        let entry = Entry::new(Action::LoginFailure, "session", None)
-            .changes(serde_json::json!({ "reason": "locked" }));
+        let who = Who { user_id: None, username: &username, role: "-", org_id: None };
+        let entry =
+            Entry::new(Action::LoginFailure, "session", None).changes(serde_json::json!({ "reason": "locked" }));
         audit::append_as(&tx, who, meta, entry).await?;
         tx.commit().await?;
         return Ok(Err(LoginError::Locked { minutes }));
     }
-    let q = select_users()
-        .and_where(Expr::col(("app_user", "username")).eq(username.as_str()))
-        .take();
+    let q = select_users().and_where(Expr::col(("app_user", "username")).eq(username.as_str())).take();
     let row = fetch_user(db.conn(), &q).await?;
     let Some(row) = row else {
         burn_verification(password);
@@ -208,14 +173,7 @@ pub async fn login(
     let tx = db.begin_write().await?;
     let q = Query::insert()
         .into_table("session")
-        .columns([
-            "id_hash",
-            "user_id",
-            "created_at",
-            "last_seen_at",
-            "client_addr",
-            "user_agent",
-        ])
+        .columns(["id_hash", "user_id", "created_at", "last_seen_at", "client_addr", "user_agent"])
         .values_panic([
             secret_hash(&secret).into(),
             user.id.0.into(),
@@ -226,18 +184,12 @@ pub async fn login(
         ])
         .take();
     tx.execute(&q).await?;
-    let q = Query::update()
-        .table("app_user")
-        .value("last_login_at", now)
-        .and_where(Expr::col("id").eq(user.id.0))
-        .take();
+    let q =
+        Query::update().table("app_user").value("last_login_at", now).and_where(Expr::col("id").eq(user.id.0)).take();
     tx.execute(&q).await?;
     tx.commit().await?;
     note_attempt(db, &username, meta, true, Some(&user), "ok").await?;
-    Ok(Ok(LoginOk {
-        session_secret: secret,
-        user,
-    }))
+    Ok(Ok(LoginOk { session_secret: secret, user }))
 }
 
 /// Resolve a session cookie. Expired sessions (idle or absolute timeout) are deleted; sessions of
@@ -265,23 +217,15 @@ pub async fn authenticate_session(db: &Db, secret: &str) -> StoreResult<Option<A
     let policy = security_policy(db).await?;
     let now = crate::now();
     let idle = now - s.last_seen_at > Duration::minutes(i64::from(policy.idle_timeout_minutes));
-    let absolute =
-        now - s.created_at > Duration::minutes(i64::from(policy.absolute_timeout_minutes));
+    let absolute = now - s.created_at > Duration::minutes(i64::from(policy.absolute_timeout_minutes));
     if idle || absolute {
         let tx = db.begin_write().await?;
-        tx.execute(
-            &Query::delete()
-                .from_table("session")
-                .and_where(Expr::col("id_hash").eq(id_hash.as_str()))
-                .take(),
-        )
-        .await?;
+        tx.execute(&Query::delete().from_table("session").and_where(Expr::col("id_hash").eq(id_hash.as_str())).take())
+            .await?;
         tx.commit().await?;
         return Ok(None);
     }
-    let q = select_users()
-        .and_where(Expr::col(("app_user", "id")).eq(s.user_id))
-        .take();
+    let q = select_users().and_where(Expr::col(("app_user", "id")).eq(s.user_id)).take();
     let Some(row) = fetch_user(db.conn(), &q).await? else {
         return Ok(None);
     };
@@ -298,11 +242,7 @@ pub async fn authenticate_session(db: &Db, secret: &str) -> StoreResult<Option<A
         db.conn().execute(&q).await?;
     }
     let scope = user.scope();
-    Ok(Some(Authed {
-        user,
-        scope,
-        session: Some(id_hash),
-    }))
+    Ok(Some(Authed { user, scope, session: Some(id_hash) }))
 }
 
 /// End the current session.
@@ -311,13 +251,8 @@ pub async fn logout(db: &Db, authed: &Authed, meta: &Meta) -> StoreResult<()> {
         return Ok(());
     };
     let tx = db.begin_write().await?;
-    tx.execute(
-        &Query::delete()
-            .from_table("session")
-            .and_where(Expr::col("id_hash").eq(id_hash.as_str()))
-            .take(),
-    )
-    .await?;
+    tx.execute(&Query::delete().from_table("session").and_where(Expr::col("id_hash").eq(id_hash.as_str())).take())
+        .await?;
     let mut entry = Entry::new(Action::Logout, "session", None);
     if let Some(p) = &authed.user.org_path {
         entry = entry.in_org(p);
@@ -329,37 +264,16 @@ pub async fn logout(db: &Db, authed: &Authed, meta: &Meta) -> StoreResult<()> {
 
 /// Change one's own password: the current password is required; the new one must satisfy the
 /// policy. Other sessions of the account end.
-pub async fn change_password(
-    db: &Db,
-    authed: &Authed,
-    meta: &Meta,
-    current: &str,
-    new: &str,
-) -> StoreResult<()> {
-    let q = select_users()
-        .and_where(Expr::col(("app_user", "id")).eq(authed.user.id.0))
-        .take();
-    let row = fetch_user(db.conn(), &q)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+pub async fn change_password(db: &Db, authed: &Authed, meta: &Meta, current: &str, new: &str) -> StoreResult<()> {
+    let q = select_users().and_where(Expr::col(("app_user", "id")).eq(authed.user.id.0)).take();
+    let row = fetch_user(db.conn(), &q).await?.ok_or(StoreError::NotFound)?;
     if !verify_password(&row.password_hash, current) {
-        return Err(StoreError::invalid(
-            "current",
-            "wrong_password",
-            "当前密码不正确",
-        ));
+        return Err(StoreError::invalid("current", "wrong_password", "当前密码不正确"));
     }
     let policy = security_policy(db).await?;
-    policy
-        .password()
-        .check(new, &authed.user.username)
-        .map_err(|e| StoreError::Invalid(vec![e.on("new")]))?;
+    policy.password().check(new, &authed.user.username).map_err(|e| StoreError::Invalid(vec![e.on("new")]))?;
     if verify_password(&row.password_hash, new) {
-        return Err(StoreError::invalid(
-            "new",
-            "same_password",
-            "新密码不能与当前密码相同",
-        ));
+        return Err(StoreError::invalid("new", "same_password", "新密码不能与当前密码相同"));
     }
     let hash = hash_password(new)?;
     let now = crate::now();
@@ -373,20 +287,13 @@ pub async fn change_password(
         .and_where(Expr::col("id").eq(authed.user.id.0))
         .take();
     tx.execute(&q).await?;
-    let mut del = Query::delete()
-        .from_table("session")
-        .and_where(Expr::col("user_id").eq(authed.user.id.0))
-        .take();
+    let mut del = Query::delete().from_table("session").and_where(Expr::col("user_id").eq(authed.user.id.0)).take();
     if let Some(h) = &authed.session {
         del.and_where(Expr::col("id_hash").ne(h.as_str()));
     }
     let ended = tx.execute(&del).await?.rows_affected();
-    let mut entry = Entry::new(
-        Action::PasswordChange,
-        "user",
-        Some(authed.user.id.to_string()),
-    )
-    .changes(serde_json::json!({ "other_sessions_ended": ended }));
+    let mut entry = Entry::new(Action::PasswordChange, "user", Some(authed.user.id.to_string()))
+        .changes(serde_json::json!({ "other_sessions_ended": ended }));
     if let Some(p) = &authed.user.org_path {
         entry = entry.in_org(p);
     }
@@ -415,17 +322,10 @@ pub struct SessionInfo {
 }
 
 /// The sessions of one account (its owner), or of every account (安全管理员).
-pub async fn sessions_of(
-    db: &Db,
-    scope: &Scope,
-    user: Option<UserId>,
-) -> StoreResult<Vec<SessionInfo>> {
+pub async fn sessions_of(db: &Db, scope: &Scope, user: Option<UserId>) -> StoreResult<Vec<SessionInfo>> {
     let all = user.is_none() || user != scope.user_id();
     if all && !scope.can(jiceng_types::Right::SecurityPolicy) {
-        return Err(StoreError::forbidden(
-            "no_security_right",
-            "只有安全管理员可以查看他人的会话",
-        ));
+        return Err(StoreError::forbidden("no_security_right", "只有安全管理员可以查看他人的会话"));
     }
     let mut q = Query::select()
         .expr_as(Expr::cust("substr(s.id_hash, 1, 16)"), "handle")
@@ -438,12 +338,7 @@ pub async fn sessions_of(
         ])
         .expr_as(Expr::col(("u", "username")), "username")
         .from_as("session", "s")
-        .join_as(
-            JoinType::InnerJoin,
-            "app_user",
-            "u",
-            Expr::col(("u", "id")).equals(("s", "user_id")),
-        )
+        .join_as(JoinType::InnerJoin, "app_user", "u", Expr::col(("u", "id")).equals(("s", "user_id")))
         .order_by(("s", "last_seen_at"), Order::Desc)
         .limit(500)
         .take();
@@ -451,9 +346,7 @@ pub async fn sessions_of(
         q.and_where(Expr::col(("s", "user_id")).eq(u.0));
     }
     let rows = db.conn().query_all(&q).await?;
-    rows.iter()
-        .map(|r| SessionInfo::from_query_result(r, "").map_err(StoreError::from))
-        .collect()
+    rows.iter().map(|r| SessionInfo::from_query_result(r, "").map_err(StoreError::from)).collect()
 }
 
 /// End another session by its handle (the owner, or the 安全管理员 for anyone's).
@@ -476,30 +369,13 @@ pub async fn end_session(db: &Db, scope: &Scope, meta: &Meta, handle: &str) -> S
         return Err(StoreError::NotFound);
     };
     let s = S::from_query_result(&r, "")?;
-    if Some(UserId(s.user_id)) != scope.user_id() && !scope.can(jiceng_types::Right::SecurityPolicy)
-    {
+    if Some(UserId(s.user_id)) != scope.user_id() && !scope.can(jiceng_types::Right::SecurityPolicy) {
         drop(tx);
-        audit::record_denied(
-            db,
-            scope,
-            meta,
-            "session",
-            Some(handle.to_string()),
-            "no_security_right",
-        )
-        .await?;
-        return Err(StoreError::forbidden(
-            "no_security_right",
-            "只有安全管理员可以结束他人的会话",
-        ));
+        audit::record_denied(db, scope, meta, "session", Some(handle.to_string()), "no_security_right").await?;
+        return Err(StoreError::forbidden("no_security_right", "只有安全管理员可以结束他人的会话"));
     }
-    tx.execute(
-        &Query::delete()
-            .from_table("session")
-            .and_where(Expr::col("id_hash").eq(s.id_hash.as_str()))
-            .take(),
-    )
-    .await?;
+    tx.execute(&Query::delete().from_table("session").and_where(Expr::col("id_hash").eq(s.id_hash.as_str())).take())
+        .await?;
     let entry = Entry::new(Action::SessionEnd, "session", Some(handle.to_string()))
         .changes(serde_json::json!({ "user_id": s.user_id }));
     audit::append(&tx, scope, meta, entry).await?;
@@ -508,35 +384,14 @@ pub async fn end_session(db: &Db, scope: &Scope, meta: &Meta, handle: &str) -> S
 }
 
 /// End every session of an account (安全管理员).
-pub async fn end_user_session(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    user: UserId,
-) -> StoreResult<u64> {
+pub async fn end_user_session(db: &Db, scope: &Scope, meta: &Meta, user: UserId) -> StoreResult<u64> {
     if !scope.can(jiceng_types::Right::SecurityPolicy) {
-        audit::record_denied(
-            db,
-            scope,
-            meta,
-            "session",
-            Some(user.to_string()),
-            "no_security_right",
-        )
-        .await?;
-        return Err(StoreError::forbidden(
-            "no_security_right",
-            "只有安全管理员可以结束他人的会话",
-        ));
+        audit::record_denied(db, scope, meta, "session", Some(user.to_string()), "no_security_right").await?;
+        return Err(StoreError::forbidden("no_security_right", "只有安全管理员可以结束他人的会话"));
     }
     let tx = db.begin_write().await?;
     let n = tx
-        .execute(
-            &Query::delete()
-                .from_table("session")
-                .and_where(Expr::col("user_id").eq(user.0))
-                .take(),
-        )
+        .execute(&Query::delete().from_table("session").and_where(Expr::col("user_id").eq(user.0)).take())
         .await?
         .rows_affected();
     let entry = Entry::new(Action::SessionEnd, "session", None)
@@ -549,28 +404,19 @@ pub async fn end_user_session(
 /// On first start, when no 系统管理员 exists, create `sysadmin` with a random one-time password
 /// and return it (to be printed once). Returns `None` when one exists.
 pub async fn bootstrap(db: &Db) -> StoreResult<Option<(String, String)>> {
-    let q = Query::select()
-        .expr(Expr::val(1))
-        .from("app_user")
-        .and_where(Expr::col("role").eq("system_admin"))
-        .take();
+    let q = Query::select().expr(Expr::val(1)).from("app_user").and_where(Expr::col("role").eq("system_admin")).take();
     if db.conn().query_one(&q).await?.is_some() {
         return Ok(None);
     }
     let mut username = "sysadmin".to_string();
-    let taken = Query::select()
-        .expr(Expr::val(1))
-        .from("app_user")
-        .and_where(Expr::col("username").eq("sysadmin"))
-        .take();
+    let taken =
+        Query::select().expr(Expr::val(1)).from("app_user").and_where(Expr::col("username").eq("sysadmin")).take();
     if db.conn().query_one(&taken).await?.is_some() {
         username = format!("sysadmin-{}", &random_secret()[..6]);
     }
     let new = super::NewUser {
-        username: jiceng_types::Username::parse(&username)
-            .map_err(|e| StoreError::Corrupt(e.message))?,
-        display_name: jiceng_types::DisplayName::parse("系统管理员")
-            .map_err(|e| StoreError::Corrupt(e.message))?,
+        username: jiceng_types::Username::parse(&username).map_err(|e| StoreError::Corrupt(e.message))?,
+        display_name: jiceng_types::DisplayName::parse("系统管理员").map_err(|e| StoreError::Corrupt(e.message))?,
         role: jiceng_types::Role::SystemAdmin,
         org_id: None,
     };

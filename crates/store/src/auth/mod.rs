@@ -9,13 +9,12 @@ mod tokens;
 mod users;
 
 pub use login::{
-    Authed, LoginError, LoginOk, SessionInfo, authenticate_session, bootstrap, change_password,
-    end_session, end_user_session, login, logout, sessions_of,
+    Authed, LoginError, LoginOk, SessionInfo, authenticate_session, bootstrap, change_password, end_session,
+    end_user_session, login, logout, sessions_of,
 };
 pub use tokens::{ApiToken, authenticate_token, create_token, list_tokens, revoke_token};
 pub use users::{
-    NewUser, User, UserDraft, UserFilter, create_user, find_user, get_user, list_users,
-    reset_password, set_disabled,
+    NewUser, User, UserDraft, UserFilter, create_user, find_user, get_user, list_users, reset_password, set_disabled,
 };
 
 use argon2::Argon2;
@@ -36,9 +35,7 @@ pub(crate) fn hash_password(password: &str) -> StoreResult<String> {
 
 /// True if the password matches the PHC string.
 pub(crate) fn verify_password(phc: &str, password: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), phc)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), phc).is_ok()
 }
 
 /// A verification against a fixed hash, so that an unknown user name costs as much time as a
@@ -98,10 +95,7 @@ mod tests {
 
     #[test]
     fn one_time_passwords_meet_the_strictest_policy() {
-        let strict = jiceng_types::PasswordPolicy {
-            min_len: 16,
-            min_classes: 4,
-        };
+        let strict = jiceng_types::PasswordPolicy { min_len: 16, min_classes: 4 };
         for _ in 0..50 {
             let p = one_time_password();
             assert!(strict.check(&p, "sysadmin").is_ok(), "{p}");

@@ -43,18 +43,10 @@ pub async fn create_token(
 ) -> StoreResult<(ApiToken, String)> {
     let name = jiceng_types::text::normalize(name);
     if name.is_empty() || name.chars().count() > 50 {
-        return Err(StoreError::invalid(
-            "name",
-            "bad_name",
-            "请填写令牌用途（不超过50个字符）",
-        ));
+        return Err(StoreError::invalid("name", "bad_name", "请填写令牌用途（不超过50个字符）"));
     }
     if days.is_some_and(|d| d == 0 || d > 366) {
-        return Err(StoreError::invalid(
-            "days",
-            "out_of_range",
-            "有效期应在1至366天之间",
-        ));
+        return Err(StoreError::invalid("days", "out_of_range", "有效期应在1至366天之间"));
     }
     let secret = format!("{TOKEN_PREFIX}{}", random_secret());
     let now = crate::now();
@@ -72,10 +64,7 @@ pub async fn create_token(
         ])
         .returning_col("id")
         .take();
-    let row = tx
-        .query_one(&q)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
+    let row = tx.query_one(&q).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
     let id: i64 = row.try_get("", "id")?;
     audit::append(
         &tx,
@@ -86,17 +75,7 @@ pub async fn create_token(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        ApiToken {
-            id,
-            name,
-            created_at: now,
-            last_used_at: None,
-            expires_at: expires,
-            revoked_at: None,
-        },
-        secret,
-    ))
+    Ok((ApiToken { id, name, created_at: now, last_used_at: None, expires_at: expires, revoked_at: None }, secret))
 }
 
 /// The signed-in user's tokens.
@@ -105,22 +84,13 @@ pub async fn list_tokens(db: &Db, scope: &Scope) -> StoreResult<Vec<ApiToken>> {
         return Ok(Vec::new());
     };
     let q = Query::select()
-        .columns([
-            "id",
-            "name",
-            "created_at",
-            "last_used_at",
-            "expires_at",
-            "revoked_at",
-        ])
+        .columns(["id", "name", "created_at", "last_used_at", "expires_at", "revoked_at"])
         .from("api_token")
         .and_where(Expr::col("user_id").eq(user.0))
         .order_by("id", Order::Desc)
         .take();
     let rows = db.conn().query_all(&q).await?;
-    rows.iter()
-        .map(|r| ApiToken::from_query_result(r, "").map_err(StoreError::from))
-        .collect()
+    rows.iter().map(|r| ApiToken::from_query_result(r, "").map_err(StoreError::from)).collect()
 }
 
 /// Revoke one of the signed-in user's tokens.
@@ -139,13 +109,7 @@ pub async fn revoke_token(db: &Db, scope: &Scope, meta: &Meta, id: i64) -> Store
     if tx.execute(&q).await?.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    audit::append(
-        &tx,
-        scope,
-        meta,
-        Entry::new(Action::TokenRevoke, "api_token", Some(id.to_string())),
-    )
-    .await?;
+    audit::append(&tx, scope, meta, Entry::new(Action::TokenRevoke, "api_token", Some(id.to_string()))).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -179,13 +143,8 @@ pub async fn authenticate_token(db: &Db, secret: &str) -> StoreResult<Option<Aut
     if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    let Some(row) = fetch_user(
-        db.conn(),
-        &select_users()
-            .and_where(Expr::col(("app_user", "id")).eq(t.user_id))
-            .take(),
-    )
-    .await?
+    let Some(row) =
+        fetch_user(db.conn(), &select_users().and_where(Expr::col(("app_user", "id")).eq(t.user_id)).take()).await?
     else {
         return Ok(None);
     };
@@ -193,20 +152,11 @@ pub async fn authenticate_token(db: &Db, secret: &str) -> StoreResult<Option<Aut
     if !user.is_active() || user.must_change_password {
         return Ok(None);
     }
-    if t.last_used_at
-        .is_none_or(|l| now - l > Duration::seconds(60))
-    {
-        let q = Query::update()
-            .table("api_token")
-            .value("last_used_at", now)
-            .and_where(Expr::col("id").eq(t.id))
-            .take();
+    if t.last_used_at.is_none_or(|l| now - l > Duration::seconds(60)) {
+        let q =
+            Query::update().table("api_token").value("last_used_at", now).and_where(Expr::col("id").eq(t.id)).take();
         db.conn().execute(&q).await?;
     }
     let scope = user.scope();
-    Ok(Some(Authed {
-        user,
-        scope,
-        session: None,
-    }))
+    Ok(Some(Authed { user, scope, session: None }))
 }

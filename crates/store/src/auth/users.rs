@@ -91,9 +91,8 @@ pub(crate) struct UserRow {
 
 impl UserRow {
     pub(crate) fn into_user(self) -> StoreResult<User> {
-        let role = Role::parse(&self.role).ok_or_else(|| {
-            StoreError::Corrupt(format!("user {}: role {:?}", self.id, self.role))
-        })?;
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| StoreError::Corrupt(format!("user {}: role {:?}", self.id, self.role)))?;
         Ok(User {
             id: UserId(self.id),
             username: self.username,
@@ -133,10 +132,7 @@ pub(crate) fn select_users() -> SelectStatement {
         .expr_as(Expr::col(("org", "name")), "org_name")
         .expr_as(Expr::col(("org", "path")), "org_path")
         .from("app_user")
-        .left_join(
-            "org",
-            Expr::col(("org", "id")).equals(("app_user", "org_id")),
-        )
+        .left_join("org", Expr::col(("org", "id")).equals(("app_user", "org_id")))
         .take()
 }
 
@@ -149,10 +145,7 @@ fn users_in_scope(scope: &Scope) -> SelectStatement {
     q
 }
 
-pub(crate) async fn fetch_user<C: ConnectionTrait>(
-    conn: &C,
-    q: &SelectStatement,
-) -> StoreResult<Option<UserRow>> {
+pub(crate) async fn fetch_user<C: ConnectionTrait>(conn: &C, q: &SelectStatement) -> StoreResult<Option<UserRow>> {
     match conn.query_one(q).await? {
         Some(r) => Ok(Some(UserRow::from_query_result(&r, "")?)),
         None => Ok(None),
@@ -163,10 +156,7 @@ fn require_read(scope: &Scope) -> StoreResult<()> {
     if scope.can(Right::ReadUsers) {
         Ok(())
     } else {
-        Err(StoreError::forbidden(
-            "no_user_right",
-            "您没有查看账号的权限",
-        ))
+        Err(StoreError::forbidden("no_user_right", "您没有查看账号的权限"))
     }
 }
 
@@ -189,10 +179,7 @@ pub async fn list_users(db: &Db, scope: &Scope, filter: &UserFilter) -> StoreRes
         let p = format!("%{}%", like_escape(text));
         q.cond_where(
             Condition::any()
-                .add(
-                    Expr::col(("app_user", "username"))
-                        .like(LikeExpr::new(p.to_lowercase()).escape('\\')),
-                )
+                .add(Expr::col(("app_user", "username")).like(LikeExpr::new(p.to_lowercase()).escape('\\')))
                 .add(Expr::col(("app_user", "display_name")).like(LikeExpr::new(p).escape('\\'))),
         );
     }
@@ -204,21 +191,14 @@ pub async fn list_users(db: &Db, scope: &Scope, filter: &UserFilter) -> StoreRes
     }
     q.order_by(("app_user", "username"), Order::Asc).limit(500);
     let rows = db.conn().query_all(&q).await?;
-    rows.into_iter()
-        .map(|r| UserRow::from_query_result(&r, "")?.into_user())
-        .collect()
+    rows.into_iter().map(|r| UserRow::from_query_result(&r, "")?.into_user()).collect()
 }
 
 /// One account in scope.
 pub async fn get_user(db: &Db, scope: &Scope, id: UserId) -> StoreResult<User> {
     require_read(scope)?;
-    let q = users_in_scope(scope)
-        .and_where(Expr::col(("app_user", "id")).eq(id.0))
-        .take();
-    fetch_user(db.conn(), &q)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .into_user()
+    let q = users_in_scope(scope).and_where(Expr::col(("app_user", "id")).eq(id.0)).take();
+    fetch_user(db.conn(), &q).await?.ok_or(StoreError::NotFound)?.into_user()
 }
 
 /// A new account as typed.
@@ -252,22 +232,15 @@ impl UserDraft {
     /// Check every field.
     pub fn parse(&self) -> Result<NewUser, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let username = Username::parse(&self.username)
-            .map_err(|e| errors.push(e.on("username")))
-            .ok();
-        let display_name = DisplayName::parse(&self.display_name)
-            .map_err(|e| errors.push(e.on("display_name")))
-            .ok();
+        let username = Username::parse(&self.username).map_err(|e| errors.push(e.on("username"))).ok();
+        let display_name = DisplayName::parse(&self.display_name).map_err(|e| errors.push(e.on("display_name"))).ok();
         let role = Role::parse(&self.role);
         if role.is_none() {
             errors.push(FieldError::new("role", "bad_role", "请选择角色"));
         }
         let org_id = match self.org_id.trim() {
             "" => None,
-            s => s
-                .parse::<OrgId>()
-                .map_err(|_| errors.push(FieldError::new("org_id", "bad_org", "所属组织无效")))
-                .ok(),
+            s => s.parse::<OrgId>().map_err(|_| errors.push(FieldError::new("org_id", "bad_org", "所属组织无效"))).ok(),
         };
         if let Some(r) = role {
             if r.needs_org() && org_id.is_none() && !errors.iter().any(|e| e.field == "org_id") {
@@ -275,22 +248,15 @@ impl UserDraft {
             }
         }
         match (username, display_name, role) {
-            (Some(username), Some(display_name), Some(role)) if errors.is_empty() => Ok(NewUser {
-                username,
-                display_name,
-                role,
-                org_id: if role.is_system() { None } else { org_id },
-            }),
+            (Some(username), Some(display_name), Some(role)) if errors.is_empty() => {
+                Ok(NewUser { username, display_name, role, org_id: if role.is_system() { None } else { org_id } })
+            }
             _ => Err(errors),
         }
     }
 }
 
-async fn org_path_in_scope(
-    tx: &DatabaseTransaction,
-    scope: &Scope,
-    org: OrgId,
-) -> StoreResult<Option<OrgPath>> {
+async fn org_path_in_scope(tx: &DatabaseTransaction, scope: &Scope, org: OrgId) -> StoreResult<Option<OrgPath>> {
     #[derive(FromQueryResult)]
     struct P {
         path: String,
@@ -310,29 +276,17 @@ async fn org_path_in_scope(
 
 /// Create an account with a random one-time password (returned once, to hand over; it must be
 /// changed at first login).
-pub async fn create_user(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    new: NewUser,
-) -> StoreResult<(User, String)> {
+pub async fn create_user(db: &Db, scope: &Scope, meta: &Meta, new: NewUser) -> StoreResult<(User, String)> {
     if !scope.can_manage_role(new.role) {
         audit::record_denied(db, scope, meta, "user", None, "cannot_grant_role").await?;
-        return Err(StoreError::forbidden(
-            "cannot_grant_role",
-            format!("您不能创建“{}”角色的账号", new.role.label()),
-        ));
+        return Err(StoreError::forbidden("cannot_grant_role", format!("您不能创建“{}”角色的账号", new.role.label())));
     }
     let password = one_time_password();
     let hash = hash_password(&password)?;
     let tx = db.begin_write().await?;
     let org_path = match new.org_id {
         Some(o) => Some(org_path_in_scope(&tx, scope, o).await?.ok_or_else(|| {
-            StoreError::invalid(
-                "org_id",
-                "org_not_found",
-                "所属组织不存在、已撤销或不在您的管辖范围内",
-            )
+            StoreError::invalid("org_id", "org_not_found", "所属组织不存在、已撤销或不在您的管辖范围内")
         })?),
         None => None,
     };
@@ -342,11 +296,7 @@ pub async fn create_user(
         .and_where(Expr::col("username").eq(new.username.as_str()))
         .take();
     if tx.query_one(&taken).await?.is_some() {
-        return Err(StoreError::invalid(
-            "username",
-            "duplicate",
-            format!("用户名“{}”已被使用", new.username),
-        ));
+        return Err(StoreError::invalid("username", "duplicate", format!("用户名“{}”已被使用", new.username)));
     }
     let now = crate::now();
     let insert = Query::insert()
@@ -375,20 +325,12 @@ pub async fn create_user(
         ])
         .returning_col("id")
         .take();
-    let row = tx
-        .query_one(&insert)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
+    let row = tx.query_one(&insert).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
     let id = UserId(row.try_get::<i64>("", "id")?);
-    let user = fetch_user(
-        &tx,
-        &select_users()
-            .and_where(Expr::col(("app_user", "id")).eq(id.0))
-            .take(),
-    )
-    .await?
-    .ok_or(StoreError::NotFound)?
-    .into_user()?;
+    let user = fetch_user(&tx, &select_users().and_where(Expr::col(("app_user", "id")).eq(id.0)).take())
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .into_user()?;
     let mut entry = Entry::new(Action::Create, "user", Some(id.to_string()))
         .changes(audit::diff(&serde_json::json!({}), &user.audit_fields()));
     if let Some(p) = &org_path {
@@ -401,18 +343,10 @@ pub async fn create_user(
 
 /// Load an account the scope may manage, inside the transaction.
 async fn load_manageable(tx: &DatabaseTransaction, scope: &Scope, id: UserId) -> StoreResult<User> {
-    let q = users_in_scope(scope)
-        .and_where(Expr::col(("app_user", "id")).eq(id.0))
-        .take();
-    let user = fetch_user(tx, &q)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .into_user()?;
+    let q = users_in_scope(scope).and_where(Expr::col(("app_user", "id")).eq(id.0)).take();
+    let user = fetch_user(tx, &q).await?.ok_or(StoreError::NotFound)?.into_user()?;
     if scope.user_id() == Some(id) {
-        return Err(StoreError::forbidden(
-            "own_account",
-            "不能对自己的账号执行此操作",
-        ));
+        return Err(StoreError::forbidden("own_account", "不能对自己的账号执行此操作"));
     }
     if !scope.can_manage_role(user.role) {
         return Err(StoreError::forbidden(
@@ -424,10 +358,7 @@ async fn load_manageable(tx: &DatabaseTransaction, scope: &Scope, id: UserId) ->
 }
 
 async fn end_all_sessions(tx: &DatabaseTransaction, id: UserId) -> StoreResult<u64> {
-    let q = Query::delete()
-        .from_table("session")
-        .and_where(Expr::col("user_id").eq(id.0))
-        .take();
+    let q = Query::delete().from_table("session").and_where(Expr::col("user_id").eq(id.0)).take();
     Ok(tx.execute(&q).await?.rows_affected())
 }
 
@@ -440,13 +371,7 @@ fn user_entry(action: Action, user: &User) -> Entry {
 }
 
 /// Disable (停用) or enable an account. Disabling ends all its sessions at once.
-pub async fn set_disabled(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    id: UserId,
-    disabled: bool,
-) -> StoreResult<User> {
+pub async fn set_disabled(db: &Db, scope: &Scope, meta: &Meta, id: UserId, disabled: bool) -> StoreResult<User> {
     let tx = db.begin_write().await?;
     let user = match load_manageable(&tx, scope, id).await {
         Ok(u) => u,
@@ -468,39 +393,21 @@ pub async fn set_disabled(
         .and_where(Expr::col("id").eq(id.0))
         .take();
     tx.execute(&q).await?;
-    let ended = if disabled {
-        end_all_sessions(&tx, id).await?
-    } else {
-        0
-    };
-    let action = if disabled {
-        Action::Disable
-    } else {
-        Action::Enable
-    };
+    let ended = if disabled { end_all_sessions(&tx, id).await? } else { 0 };
+    let action = if disabled { Action::Disable } else { Action::Enable };
     let changes = serde_json::json!({ "disabled": { "from": !disabled, "to": disabled }, "sessions_ended": ended });
     audit::append(&tx, scope, meta, user_entry(action, &user).changes(changes)).await?;
-    let after = fetch_user(
-        &tx,
-        &select_users()
-            .and_where(Expr::col(("app_user", "id")).eq(id.0))
-            .take(),
-    )
-    .await?
-    .ok_or(StoreError::NotFound)?
-    .into_user()?;
+    let after = fetch_user(&tx, &select_users().and_where(Expr::col(("app_user", "id")).eq(id.0)).take())
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .into_user()?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Give an account a new one-time password (returned once); it must be changed at next login,
 /// and the account's sessions end.
-pub async fn reset_password(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    id: UserId,
-) -> StoreResult<String> {
+pub async fn reset_password(db: &Db, scope: &Scope, meta: &Meta, id: UserId) -> StoreResult<String> {
     let password = one_time_password();
     let hash = hash_password(&password)?;
     let tx = db.begin_write().await?;
@@ -528,8 +435,7 @@ pub async fn reset_password(
         &tx,
         scope,
         meta,
-        user_entry(Action::PasswordReset, &user)
-            .changes(serde_json::json!({ "sessions_ended": ended })),
+        user_entry(Action::PasswordReset, &user).changes(serde_json::json!({ "sessions_ended": ended })),
     )
     .await?;
     tx.commit().await?;
@@ -539,13 +445,7 @@ pub async fn reset_password(
 /// One account in scope, by its login name.
 pub async fn find_user(db: &Db, scope: &Scope, username: &str) -> StoreResult<User> {
     require_read(scope)?;
-    let name =
-        Username::parse(username).map_err(|e| StoreError::Invalid(vec![e.on("username")]))?;
-    let q = users_in_scope(scope)
-        .and_where(Expr::col(("app_user", "username")).eq(name.as_str()))
-        .take();
-    fetch_user(db.conn(), &q)
-        .await?
-        .ok_or(StoreError::NotFound)?
-        .into_user()
+    let name = Username::parse(username).map_err(|e| StoreError::Invalid(vec![e.on("username")]))?;
+    let q = users_in_scope(scope).and_where(Expr::col(("app_user", "username")).eq(name.as_str())).take();
+    fetch_user(db.conn(), &q).await?.ok_or(StoreError::NotFound)?.into_user()
 }

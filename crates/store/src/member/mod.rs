@@ -22,17 +22,11 @@ pub struct MemberCounts {
 /// Count the active members in scope (requires the right to read member data).
 pub async fn counts(db: &Db, scope: &Scope) -> StoreResult<MemberCounts> {
     if !scope.can(Right::ReadMembers) {
-        return Err(StoreError::forbidden(
-            "no_member_right",
-            "您没有查看党员信息的权限",
-        ));
+        return Err(StoreError::forbidden("no_member_right", "您没有查看党员信息的权限"));
     }
     let q = Query::select()
         .expr_as(Expr::col("id").count(), "active")
-        .expr_as(
-            Expr::cust("COALESCE(SUM(CASE WHEN category = 'probationary' THEN 1 ELSE 0 END), 0)"),
-            "probationary",
-        )
+        .expr_as(Expr::cust("COALESCE(SUM(CASE WHEN category = 'probationary' THEN 1 ELSE 0 END), 0)"), "probationary")
         .from("member")
         .and_where(Expr::col("status").eq("active"))
         .and_where(Expr::col("org_id").in_subquery(org_ids_in_scope(scope)))
@@ -45,10 +39,7 @@ pub async fn counts(db: &Db, scope: &Scope) -> StoreResult<MemberCounts> {
     Ok(match db.conn().query_one(&q).await? {
         Some(r) => {
             let c = C::from_query_result(&r, "")?;
-            MemberCounts {
-                active: c.active,
-                probationary: c.probationary,
-            }
+            MemberCounts { active: c.active, probationary: c.probationary }
         }
         None => MemberCounts::default(),
     })
@@ -57,19 +48,13 @@ pub async fn counts(db: &Db, scope: &Scope) -> StoreResult<MemberCounts> {
 /// Ages of active members in scope on `on`, in bands (for the county overview).
 pub async fn age_bands(db: &Db, scope: &Scope, on: NaiveDate) -> StoreResult<[i64; 5]> {
     if !scope.can(Right::ReadMembers) {
-        return Err(StoreError::forbidden(
-            "no_member_right",
-            "您没有查看党员信息的权限",
-        ));
+        return Err(StoreError::forbidden("no_member_right", "您没有查看党员信息的权限"));
     }
     let cut = |years: i32| on.with_year(on.year() - years).unwrap_or(on);
     use chrono::Datelike;
     let q = Query::select()
         .expr_as(
-            Expr::cust_with_values(
-                "COALESCE(SUM(CASE WHEN birth_date > ? THEN 1 ELSE 0 END), 0)",
-                [cut(35)],
-            ),
+            Expr::cust_with_values("COALESCE(SUM(CASE WHEN birth_date > ? THEN 1 ELSE 0 END), 0)", [cut(35)]),
             "b0",
         )
         .expr_as(
@@ -94,10 +79,7 @@ pub async fn age_bands(db: &Db, scope: &Scope, on: NaiveDate) -> StoreResult<[i6
             "b3",
         )
         .expr_as(
-            Expr::cust_with_values(
-                "COALESCE(SUM(CASE WHEN birth_date <= ? THEN 1 ELSE 0 END), 0)",
-                [cut(70)],
-            ),
+            Expr::cust_with_values("COALESCE(SUM(CASE WHEN birth_date <= ? THEN 1 ELSE 0 END), 0)", [cut(70)]),
             "b4",
         )
         .from("member")
@@ -122,5 +104,4 @@ pub async fn age_bands(db: &Db, scope: &Scope, on: NaiveDate) -> StoreResult<[i6
 }
 
 /// The labels of [`age_bands`].
-pub const AGE_BAND_LABELS: [&str; 5] =
-    ["35岁及以下", "36–45岁", "46–60岁", "61–70岁", "71岁及以上"];
+pub const AGE_BAND_LABELS: [&str; 5] = ["35岁及以下", "36–45岁", "46–60岁", "61–70岁", "71岁及以上"];

@@ -25,11 +25,7 @@ fn ts_null(name: &'static str) -> ColumnDef {
     timestamp_with_time_zone_null(name)
 }
 
-fn fk(
-    from_table: &'static str,
-    from_col: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
+fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
@@ -78,12 +74,9 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("idx_org_parent", "org", &["parent_id"]))
-            .await?;
-        m.create_index(index("idx_org_initials", "org", &["name_initials"]))
-            .await?;
-        m.create_index(index("idx_org_name", "org", &["name"]))
-            .await?;
+        m.create_index(index("idx_org_parent", "org", &["parent_id"])).await?;
+        m.create_index(index("idx_org_initials", "org", &["name_initials"])).await?;
+        m.create_index(index("idx_org_name", "org", &["name"])).await?;
 
         m.create_table(
             Table::create()
@@ -99,12 +92,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "idx_org_event_org",
-            "org_event",
-            &["org_id", "happened_on"],
-        ))
-        .await?;
+        m.create_index(index("idx_org_event_org", "org_event", &["org_id", "happened_on"])).await?;
 
         m.create_table(
             Table::create()
@@ -128,12 +116,9 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("idx_member_org", "member", &["org_id"]))
-            .await?;
-        m.create_index(index("idx_member_name", "member", &["name"]))
-            .await?;
-        m.create_index(index("idx_member_initials", "member", &["name_initials"]))
-            .await?;
+        m.create_index(index("idx_member_org", "member", &["org_id"])).await?;
+        m.create_index(index("idx_member_name", "member", &["name"])).await?;
+        m.create_index(index("idx_member_initials", "member", &["name_initials"])).await?;
 
         m.create_table(
             Table::create()
@@ -156,8 +141,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("idx_app_user_org", "app_user", &["org_id"]))
-            .await?;
+        m.create_index(index("idx_app_user_org", "app_user", &["org_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -172,8 +156,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("idx_session_user", "session", &["user_id"]))
-            .await?;
+        m.create_index(index("idx_session_user", "session", &["user_id"])).await?;
 
         m.create_table(
             Table::create()
@@ -202,12 +185,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "idx_login_attempt_user",
-            "login_attempt",
-            &["username", "at"],
-        ))
-        .await?;
+        m.create_index(index("idx_login_attempt_user", "login_attempt", &["username", "at"])).await?;
 
         m.create_table(
             Table::create()
@@ -241,18 +219,10 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("idx_audit_at", "audit_log", &["at"]))
-            .await?;
-        m.create_index(index("idx_audit_user", "audit_log", &["user_id", "id"]))
-            .await?;
-        m.create_index(index(
-            "idx_audit_object",
-            "audit_log",
-            &["object_type", "object_id"],
-        ))
-        .await?;
-        m.create_index(index("idx_audit_org_path", "audit_log", &["org_path"]))
-            .await?;
+        m.create_index(index("idx_audit_at", "audit_log", &["at"])).await?;
+        m.create_index(index("idx_audit_user", "audit_log", &["user_id", "id"])).await?;
+        m.create_index(index("idx_audit_object", "audit_log", &["object_type", "object_id"])).await?;
+        m.create_index(index("idx_audit_org_path", "audit_log", &["org_path"])).await?;
 
         m.create_table(
             Table::create()

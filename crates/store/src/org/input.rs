@@ -77,12 +77,8 @@ impl OrgDraft {
                 }
             },
         };
-        let code = OrgCode::parse(&self.code)
-            .map_err(|e| errors.push(e.on("code")))
-            .ok();
-        let name = OrgName::parse(&self.name)
-            .map_err(|e| errors.push(e.on("name")))
-            .ok();
+        let code = OrgCode::parse(&self.code).map_err(|e| errors.push(e.on("code"))).ok();
+        let name = OrgName::parse(&self.name).map_err(|e| errors.push(e.on("name"))).ok();
         let kind = OrgKind::parse(&self.kind);
         if kind.is_none() {
             errors.push(FieldError::new("kind", "bad_kind", "请选择组织类别"));
@@ -91,52 +87,27 @@ impl OrgDraft {
         if domain.is_none() {
             errors.push(FieldError::new("domain", "bad_domain", "请选择所属领域"));
         }
-        let mut date = |field: &str, v: &str| {
-            parse_optional_date(v)
-                .map_err(|e| errors.push(e.on(field)))
-                .ok()
-                .flatten()
-        };
+        let mut date =
+            |field: &str, v: &str| parse_optional_date(v).map_err(|e| errors.push(e.on(field))).ok().flatten();
         let established_on = date("established_on", &self.established_on);
         let term_start = date("term_start", &self.term_start);
         let term_end = date("term_end", &self.term_end);
         if established_on.is_some_and(|d| d > today) {
-            errors.push(FieldError::new(
-                "established_on",
-                "in_future",
-                "成立日期不能晚于今天",
-            ));
+            errors.push(FieldError::new("established_on", "in_future", "成立日期不能晚于今天"));
         }
         if let (Some(s), Some(e)) = (term_start, term_end) {
             if e <= s {
-                errors.push(FieldError::new(
-                    "term_end",
-                    "before_start",
-                    "届满日期应晚于任期开始日期",
-                ));
+                errors.push(FieldError::new("term_end", "before_start", "届满日期应晚于任期开始日期"));
             }
         }
         if let (Some(est), Some(s)) = (established_on, term_start) {
             if s < est {
-                errors.push(FieldError::new(
-                    "term_start",
-                    "before_established",
-                    "任期开始日期不能早于成立日期",
-                ));
+                errors.push(FieldError::new("term_start", "before_established", "任期开始日期不能早于成立日期"));
             }
         }
         match (code, name, kind, domain) {
             (Some(code), Some(name), Some(kind), Some(domain)) if errors.is_empty() => {
-                Ok(OrgInput {
-                    parent_id,
-                    code,
-                    name,
-                    kind,
-                    domain,
-                    established_on,
-                    term_start,
-                    term_end,
-                })
+                Ok(OrgInput { parent_id, code, name, kind, domain, established_on, term_start, term_end })
             }
             _ => Err(errors),
         }
@@ -189,11 +160,7 @@ mod tests {
 
     #[test]
     fn refuses_future_establishment() {
-        let d = OrgDraft {
-            established_on: "2030-01-01".into(),
-            term_start: "".into(),
-            ..good()
-        };
+        let d = OrgDraft { established_on: "2030-01-01".into(), term_start: "".into(), ..good() };
         assert_eq!(d.parse(today()).unwrap_err()[0].code, "in_future");
     }
 }

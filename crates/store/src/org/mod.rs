@@ -11,9 +11,7 @@ pub use input::{OrgDraft, OrgInput};
 pub use write::{create, dissolve, merge_into, move_to, update};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiceng_types::{
-    OrgCode, OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, PinyinKey, Right, Scope,
-};
+use jiceng_types::{OrgCode, OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, PinyinKey, Right, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::Serialize;
@@ -112,8 +110,7 @@ struct OrgRow {
 impl TryFrom<OrgRow> for Org {
     type Error = StoreError;
     fn try_from(r: OrgRow) -> StoreResult<Org> {
-        let bad =
-            |what: &str, v: &str| StoreError::Corrupt(format!("org {}: bad {what} {v:?}", r.id));
+        let bad = |what: &str, v: &str| StoreError::Corrupt(format!("org {}: bad {what} {v:?}", r.id));
         Ok(Org {
             id: OrgId(r.id),
             parent_id: r.parent_id.map(OrgId),
@@ -163,20 +160,12 @@ fn select_in_scope(scope: &Scope) -> SelectStatement {
         .take()
 }
 
-pub(crate) async fn fetch_all<C: ConnectionTrait>(
-    conn: &C,
-    stmt: &SelectStatement,
-) -> StoreResult<Vec<Org>> {
+pub(crate) async fn fetch_all<C: ConnectionTrait>(conn: &C, stmt: &SelectStatement) -> StoreResult<Vec<Org>> {
     let rows = conn.query_all(stmt).await?;
-    rows.iter()
-        .map(|r| Org::try_from(OrgRow::from_query_result(r, "")?))
-        .collect()
+    rows.iter().map(|r| Org::try_from(OrgRow::from_query_result(r, "")?)).collect()
 }
 
-pub(crate) async fn fetch_one<C: ConnectionTrait>(
-    conn: &C,
-    stmt: &SelectStatement,
-) -> StoreResult<Option<Org>> {
+pub(crate) async fn fetch_one<C: ConnectionTrait>(conn: &C, stmt: &SelectStatement) -> StoreResult<Option<Org>> {
     match conn.query_one(stmt).await? {
         Some(r) => Ok(Some(Org::try_from(OrgRow::from_query_result(&r, "")?)?)),
         None => Ok(None),
@@ -187,10 +176,7 @@ fn require_read(scope: &Scope) -> StoreResult<()> {
     if scope.can(Right::ReadOrgs) {
         Ok(())
     } else {
-        Err(StoreError::forbidden(
-            "no_org_right",
-            "您没有查看组织体系的权限",
-        ))
+        Err(StoreError::forbidden("no_org_right", "您没有查看组织体系的权限"))
     }
 }
 
@@ -198,9 +184,7 @@ fn require_read(scope: &Scope) -> StoreResult<()> {
 /// an existing organization outside the scope is recorded in the audit trail.
 pub async fn get(db: &Db, scope: &Scope, meta: &Meta, id: OrgId) -> StoreResult<Org> {
     require_read(scope)?;
-    let stmt = select_in_scope(scope)
-        .and_where(Expr::col(("org", "id")).eq(id.0))
-        .take();
+    let stmt = select_in_scope(scope).and_where(Expr::col(("org", "id")).eq(id.0)).take();
     match fetch_one(db.conn(), &stmt).await? {
         Some(o) => Ok(o),
         None => {
@@ -211,20 +195,10 @@ pub async fn get(db: &Db, scope: &Scope, meta: &Meta, id: OrgId) -> StoreResult<
 }
 
 /// Record an attempt to reach an existing organization outside the scope.
-pub(crate) async fn note_out_of_scope(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    id: OrgId,
-) -> StoreResult<()> {
-    let exists = Query::select()
-        .expr(Expr::val(1))
-        .from("org")
-        .and_where(Expr::col("id").eq(id.0))
-        .take();
+pub(crate) async fn note_out_of_scope(db: &Db, scope: &Scope, meta: &Meta, id: OrgId) -> StoreResult<()> {
+    let exists = Query::select().expr(Expr::val(1)).from("org").and_where(Expr::col("id").eq(id.0)).take();
     if db.conn().query_one(&exists).await?.is_some() {
-        crate::audit::record_denied(db, scope, meta, "org", Some(id.to_string()), "out_of_scope")
-            .await?;
+        crate::audit::record_denied(db, scope, meta, "org", Some(id.to_string()), "out_of_scope").await?;
     }
     Ok(())
 }
@@ -232,12 +206,8 @@ pub(crate) async fn note_out_of_scope(
 /// Load one organization in scope by its code.
 pub async fn get_by_code(db: &Db, scope: &Scope, code: &OrgCode) -> StoreResult<Org> {
     require_read(scope)?;
-    let stmt = select_in_scope(scope)
-        .and_where(Expr::col(("org", "code")).eq(code.as_str()))
-        .take();
-    fetch_one(db.conn(), &stmt)
-        .await?
-        .ok_or(StoreError::NotFound)
+    let stmt = select_in_scope(scope).and_where(Expr::col(("org", "code")).eq(code.as_str())).take();
+    fetch_one(db.conn(), &stmt).await?.ok_or(StoreError::NotFound)
 }
 
 /// An organization with the counts of its subtree, for the tree page.
@@ -282,17 +252,9 @@ pub async fn roots(db: &Db, scope: &Scope, show: Show) -> StoreResult<Vec<Node>>
 
 /// The organizations directly below `parent`, with subtree counts. `NotFound` if `parent` is
 /// outside the scope.
-pub async fn children(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    parent: OrgId,
-    show: Show,
-) -> StoreResult<Vec<Node>> {
+pub async fn children(db: &Db, scope: &Scope, meta: &Meta, parent: OrgId, show: Show) -> StoreResult<Vec<Node>> {
     get(db, scope, meta, parent).await?;
-    let mut q = select_in_scope(scope)
-        .and_where(Expr::col(("org", "parent_id")).eq(parent.0))
-        .take();
+    let mut q = select_in_scope(scope).and_where(Expr::col(("org", "parent_id")).eq(parent.0)).take();
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
     let orgs = fetch_all(db.conn(), &q).await?;
@@ -329,10 +291,7 @@ async fn with_counts(db: &Db, orgs: Vec<Org>) -> StoreResult<Vec<Node>> {
         subtree_orgs: i64,
         subtree_members: i64,
     }
-    let rows = db
-        .conn()
-        .query_all_raw(stmt(db.db_backend(), &sql, values))
-        .await?;
+    let rows = db.conn().query_all_raw(stmt(db.db_backend(), &sql, values)).await?;
     let mut counts = std::collections::HashMap::new();
     for r in rows {
         let c = Counts::from_query_result(&r, "")?;
@@ -385,38 +344,22 @@ pub struct Page<T> {
 fn search_condition(q: &str) -> Condition {
     let q = q.trim();
     let pattern = format!("%{}%", like_escape(q));
-    let mut any =
-        Condition::any().add(Expr::col(("org", "name")).like(LikeExpr::new(pattern).escape('\\')));
+    let mut any = Condition::any().add(Expr::col(("org", "name")).like(LikeExpr::new(pattern).escape('\\')));
     if jiceng_types::pinyin_key::is_pinyin_query(q) {
         let lower = like_escape(&q.to_ascii_lowercase());
         any = any
-            .add(
-                Expr::col(("org", "name_initials"))
-                    .like(LikeExpr::new(format!("%{lower}%")).escape('\\')),
-            )
-            .add(
-                Expr::col(("org", "name_pinyin"))
-                    .like(LikeExpr::new(format!("{lower}%")).escape('\\')),
-            );
+            .add(Expr::col(("org", "name_initials")).like(LikeExpr::new(format!("%{lower}%")).escape('\\')))
+            .add(Expr::col(("org", "name_pinyin")).like(LikeExpr::new(format!("{lower}%")).escape('\\')));
     }
-    if q.chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if q.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
         let upper = like_escape(&q.to_ascii_uppercase());
-        any = any
-            .add(Expr::col(("org", "code")).like(LikeExpr::new(format!("{upper}%")).escape('\\')));
+        any = any.add(Expr::col(("org", "code")).like(LikeExpr::new(format!("{upper}%")).escape('\\')));
     }
     any
 }
 
 /// A page of organizations in scope, ordered by code.
-pub async fn list(
-    db: &Db,
-    scope: &Scope,
-    filter: &ListFilter,
-    page: u64,
-    per_page: u64,
-) -> StoreResult<Page<Org>> {
+pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_page: u64) -> StoreResult<Page<Org>> {
     require_read(scope)?;
     let per_page = Ord::clamp(per_page, 1, 500);
     let page = Ord::max(page, 1);
@@ -457,25 +400,14 @@ pub async fn list(
         .offset((page - 1) * per_page)
         .take();
     let items = fetch_all(db.conn(), &q).await?;
-    Ok(Page {
-        items,
-        total: u64::try_from(total).unwrap_or(0),
-        page,
-        per_page,
-    })
+    Ok(Page { items, total: u64::try_from(total).unwrap_or(0), page, per_page })
 }
 
 /// The organizations on the way from the scope's root down to `org` (for breadcrumbs), excluding
 /// any above the caller's scope.
 pub async fn ancestors(db: &Db, scope: &Scope, org: &Org) -> StoreResult<Vec<Org>> {
     require_read(scope)?;
-    let ids: Vec<i64> = org
-        .path
-        .ids()
-        .iter()
-        .map(|i| i.0)
-        .filter(|i| *i != org.id.0)
-        .collect();
+    let ids: Vec<i64> = org.path.ids().iter().map(|i| i.0).filter(|i| *i != org.id.0).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -502,11 +434,7 @@ pub struct Totals {
 /// Totals over the scope.
 pub async fn totals(db: &Db, scope: &Scope, today: NaiveDate) -> StoreResult<Totals> {
     require_read(scope)?;
-    let branch_keys: Vec<&str> = OrgKind::ALL
-        .iter()
-        .filter(|k| k.is_branch())
-        .map(|k| k.key())
-        .collect();
+    let branch_keys: Vec<&str> = OrgKind::ALL.iter().filter(|k| k.is_branch()).map(|k| k.key()).collect();
     let q = Query::select()
         .expr_as(Expr::col(("org", "id")).count(), "orgs")
         .expr_as(
@@ -519,15 +447,9 @@ pub async fn totals(db: &Db, scope: &Scope, today: NaiveDate) -> StoreResult<Tot
             ),
             "branches",
         )
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(member_count), 0) AS BIGINT)"), "members")
         .expr_as(
-            Expr::cust("CAST(COALESCE(SUM(member_count), 0) AS BIGINT)"),
-            "members",
-        )
-        .expr_as(
-            Expr::cust_with_values(
-                "COALESCE(SUM(CASE WHEN term_end < ? THEN 1 ELSE 0 END), 0)",
-                [today],
-            ),
+            Expr::cust_with_values("COALESCE(SUM(CASE WHEN term_end < ? THEN 1 ELSE 0 END), 0)", [today]),
             "term_expired",
         )
         .from("org")
@@ -545,12 +467,7 @@ pub async fn totals(db: &Db, scope: &Scope, today: NaiveDate) -> StoreResult<Tot
         return Ok(Totals::default());
     };
     let t = T::from_query_result(&r, "")?;
-    Ok(Totals {
-        orgs: t.orgs,
-        branches: t.branches,
-        members: t.members,
-        term_expired: t.term_expired,
-    })
+    Ok(Totals { orgs: t.orgs, branches: t.branches, members: t.members, term_expired: t.term_expired })
 }
 
 /// One entry of an organization's history.
@@ -595,13 +512,7 @@ pub async fn history(db: &Db, scope: &Scope, meta: &Meta, id: OrgId) -> StoreRes
         recorded_at: DateTime<Utc>,
     }
     let q = Query::select()
-        .columns([
-            "kind",
-            "happened_on",
-            "detail",
-            "recorded_by",
-            "recorded_at",
-        ])
+        .columns(["kind", "happened_on", "detail", "recorded_by", "recorded_at"])
         .from("org_event")
         .and_where(Expr::col("org_id").eq(id.0))
         .order_by("happened_on", Order::Asc)
@@ -639,9 +550,8 @@ pub async fn rebuild_member_counts(db: &Db, scope: &Scope) -> StoreResult<u64> {
         WHERE member_count <> (SELECT COUNT(*) FROM member m WHERE m.org_id = org.id AND m.status = 'active')";
     let fixed = tx.execute_unprepared(fix).await?.rows_affected();
     if fixed > 0 {
-        let entry =
-            crate::audit::Entry::new(crate::audit::Action::Update, "org_member_count", None)
-                .changes(serde_json::json!({ "rebuilt_orgs": fixed }));
+        let entry = crate::audit::Entry::new(crate::audit::Action::Update, "org_member_count", None)
+            .changes(serde_json::json!({ "rebuilt_orgs": fixed }));
         crate::audit::append(&tx, scope, &Meta::cli(), entry).await?;
     }
     tx.commit().await?;

@@ -25,15 +25,7 @@ async fn recording_denial<T>(
 ) -> StoreResult<T> {
     let result = change.await;
     if let Err(StoreError::Forbidden { code, .. }) = &result {
-        audit::record_denied(
-            db,
-            scope,
-            meta,
-            "org",
-            object_id.map(|i| i.to_string()),
-            code,
-        )
-        .await?;
+        audit::record_denied(db, scope, meta, "org", object_id.map(|i| i.to_string()), code).await?;
     }
     result
 }
@@ -42,31 +34,18 @@ fn require_write(scope: &Scope) -> StoreResult<()> {
     if scope.can(Right::WriteOrgs) {
         Ok(())
     } else {
-        Err(StoreError::forbidden(
-            "no_org_write_right",
-            "您没有维护组织体系的权限",
-        ))
+        Err(StoreError::forbidden("no_org_write_right", "您没有维护组织体系的权限"))
     }
 }
 
 /// Load an organization in scope inside the transaction.
 async fn load(tx: &DatabaseTransaction, scope: &Scope, id: OrgId) -> StoreResult<Option<Org>> {
-    let q = select_in_scope(scope)
-        .and_where(Expr::col(("org", "id")).eq(id.0))
-        .take();
+    let q = select_in_scope(scope).and_where(Expr::col(("org", "id")).eq(id.0)).take();
     fetch_one(tx, &q).await
 }
 
-async fn code_taken(
-    tx: &DatabaseTransaction,
-    code: &str,
-    except: Option<OrgId>,
-) -> StoreResult<bool> {
-    let mut q = Query::select()
-        .expr(Expr::val(1))
-        .from("org")
-        .and_where(Expr::col("code").eq(code))
-        .take();
+async fn code_taken(tx: &DatabaseTransaction, code: &str, except: Option<OrgId>) -> StoreResult<bool> {
+    let mut q = Query::select().expr(Expr::val(1)).from("org").and_where(Expr::col("code").eq(code)).take();
     if let Some(id) = except {
         q.and_where(Expr::col("id").ne(id.0));
     }
@@ -80,29 +59,17 @@ fn duplicate_code(code: &str) -> StoreError {
 /// Check that `parent` may hold a child of `kind`.
 fn check_parent(parent: &Org, kind: OrgKind) -> Result<(), FieldError> {
     if parent.status != OrgStatus::Active {
-        return Err(FieldError::new(
-            "parent_id",
-            "parent_inactive",
-            "上级组织已撤销或合并，不能在其下设立组织",
-        ));
+        return Err(FieldError::new("parent_id", "parent_inactive", "上级组织已撤销或合并，不能在其下设立组织"));
     }
     if parent.kind.is_branch() {
         return Err(FieldError::new(
             "parent_id",
             "parent_is_branch",
-            format!(
-                "{}是{}，其下不能再设立党组织（可设党小组）",
-                parent.name,
-                parent.kind.label()
-            ),
+            format!("{}是{}，其下不能再设立党组织（可设党小组）", parent.name, parent.kind.label()),
         ));
     }
     if kind == OrgKind::CountyCommittee {
-        return Err(FieldError::new(
-            "kind",
-            "county_not_root",
-            "县委只能作为最上级组织",
-        ));
+        return Err(FieldError::new("kind", "county_not_root", "县委只能作为最上级组织"));
     }
     Ok(())
 }
@@ -117,14 +84,7 @@ async fn insert_event(
 ) -> StoreResult<()> {
     let q = Query::insert()
         .into_table("org_event")
-        .columns([
-            "org_id",
-            "kind",
-            "happened_on",
-            "detail",
-            "recorded_by",
-            "recorded_at",
-        ])
+        .columns(["org_id", "kind", "happened_on", "detail", "recorded_by", "recorded_at"])
         .values_panic([
             org.0.into(),
             kind.into(),
@@ -147,11 +107,7 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> Sto
             Some(pid) => {
                 require_write(scope)?;
                 let parent = load(&tx, scope, pid).await?.ok_or_else(|| {
-                    StoreError::invalid(
-                        "parent_id",
-                        "parent_not_found",
-                        "上级组织不存在或不在您的管辖范围内",
-                    )
+                    StoreError::invalid("parent_id", "parent_not_found", "上级组织不存在或不在您的管辖范围内")
                 })?;
                 check_parent(&parent, input.kind).map_err(|e| StoreError::Invalid(vec![e]))?;
                 Some(parent)
@@ -234,9 +190,7 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> Sto
         tx.execute(&set_path).await?;
         let org = fetch_one(
             &tx,
-            &select_in_scope(&jiceng_types::Scope::cli())
-                .and_where(Expr::col(("org", "id")).eq(id.0))
-                .take(),
+            &select_in_scope(&jiceng_types::Scope::cli()).and_where(Expr::col(("org", "id")).eq(id.0)).take(),
         )
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -254,11 +208,7 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> Sto
 
 fn map_unique(e: sea_orm::DbErr) -> StoreError {
     let e = StoreError::from(e);
-    if e.is_unique_violation() {
-        StoreError::invalid("code", "duplicate", "组织代码已被使用")
-    } else {
-        e
-    }
+    if e.is_unique_violation() { StoreError::invalid("code", "duplicate", "组织代码已被使用") } else { e }
 }
 
 async fn active_children(tx: &DatabaseTransaction, id: OrgId) -> StoreResult<i64> {
@@ -279,37 +229,19 @@ async fn active_children(tx: &DatabaseTransaction, id: OrgId) -> StoreResult<i64
 }
 
 /// Change an organization's code, name, kind, domain and dates (not its parent: see [`move_to`]).
-pub async fn update(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    id: OrgId,
-    input: OrgInput,
-) -> StoreResult<Org> {
+pub async fn update(db: &Db, scope: &Scope, meta: &Meta, id: OrgId, input: OrgInput) -> StoreResult<Org> {
     recording_denial(db, scope, meta, Some(id), async {
         require_write(scope)?;
         let tx = db.begin_write().await?;
         let before = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
         if before.status != OrgStatus::Active {
-            return Err(StoreError::conflict(
-                "org_inactive",
-                "该组织已撤销或合并，不能修改",
-            ));
+            return Err(StoreError::conflict("org_inactive", "该组织已撤销或合并，不能修改"));
         }
-        if input.kind.is_branch() && !before.kind.is_branch() && active_children(&tx, id).await? > 0
-        {
-            return Err(StoreError::invalid(
-                "kind",
-                "has_children",
-                "该组织下设有党组织，不能改为党支部类别",
-            ));
+        if input.kind.is_branch() && !before.kind.is_branch() && active_children(&tx, id).await? > 0 {
+            return Err(StoreError::invalid("kind", "has_children", "该组织下设有党组织，不能改为党支部类别"));
         }
         if input.kind == OrgKind::CountyCommittee && before.parent_id.is_some() {
-            return Err(StoreError::invalid(
-                "kind",
-                "county_not_root",
-                "县委只能作为最上级组织",
-            ));
+            return Err(StoreError::invalid("kind", "county_not_root", "县委只能作为最上级组织"));
         }
         if code_taken(&tx, input.code.as_str(), Some(id)).await? {
             return Err(duplicate_code(input.code.as_str()));
@@ -333,22 +265,12 @@ pub async fn update(
         let after = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
         let changes = audit::diff(&before.audit_fields(), &after.audit_fields());
         if changes.as_object().is_some_and(|m| !m.is_empty()) {
-            insert_event(
-                &tx,
-                scope,
-                id,
-                "updated",
-                crate::now().date_naive(),
-                changes.clone(),
-            )
-            .await?;
+            insert_event(&tx, scope, id, "updated", crate::now().date_naive(), changes.clone()).await?;
             audit::append(
                 &tx,
                 scope,
                 meta,
-                Entry::new(Action::Update, "org", Some(id.to_string()))
-                    .in_org(&after.path)
-                    .changes(changes),
+                Entry::new(Action::Update, "org", Some(id.to_string())).in_org(&after.path).changes(changes),
             )
             .await?;
             tx.commit().await?;
@@ -359,11 +281,7 @@ pub async fn update(
 }
 
 /// Rewrite the paths of the subtree at `old` to start with `new` instead.
-async fn rewrite_subtree(
-    tx: &DatabaseTransaction,
-    old: &OrgPath,
-    new: &OrgPath,
-) -> StoreResult<()> {
+async fn rewrite_subtree(tx: &DatabaseTransaction, old: &OrgPath, new: &OrgPath) -> StoreResult<()> {
     let old_len = i32::try_from(old.as_str().len()).unwrap_or(0);
     let delta = i32::try_from(new.depth()).unwrap_or(0) - i32::try_from(old.depth()).unwrap_or(0);
     let sql = "UPDATE org SET path = ? || substr(path, ?), depth = depth + ? WHERE path >= ? AND path < ?";
@@ -371,13 +289,7 @@ async fn rewrite_subtree(
     tx.execute_raw(stmt(
         backend,
         sql,
-        vec![
-            new.as_str().into(),
-            (old_len + 1).into(),
-            delta.into(),
-            old.as_str().into(),
-            old.upper_bound().into(),
-        ],
+        vec![new.as_str().into(), (old_len + 1).into(), delta.into(), old.as_str().into(), old.upper_bound().into()],
     ))
     .await?;
     Ok(())
@@ -386,28 +298,17 @@ async fn rewrite_subtree(
 /// Check that `target` can receive `org`'s subtree.
 fn check_target(org: &Org, target: &Org, field: &str) -> Result<(), FieldError> {
     if org.path.contains(&target.path) {
-        return Err(FieldError::new(
-            field,
-            "cycle",
-            "不能调整到本组织或其下级组织之下",
-        ));
+        return Err(FieldError::new(field, "cycle", "不能调整到本组织或其下级组织之下"));
     }
     if target.status != OrgStatus::Active {
-        return Err(FieldError::new(
-            field,
-            "target_inactive",
-            "目标组织已撤销或合并",
-        ));
+        return Err(FieldError::new(field, "target_inactive", "目标组织已撤销或合并"));
     }
     Ok(())
 }
 
 fn check_movable(scope: &Scope, org: &Org) -> StoreResult<()> {
     if scope.is_root(&org.path) {
-        return Err(StoreError::forbidden(
-            "own_root",
-            "不能调整或撤销您本级组织，请联系上级组织",
-        ));
+        return Err(StoreError::forbidden("own_root", "不能调整或撤销您本级组织，请联系上级组织"));
     }
     if org.status != OrgStatus::Active {
         return Err(StoreError::conflict("org_inactive", "该组织已撤销或合并"));
@@ -430,20 +331,12 @@ pub async fn move_to(
         let org = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
         check_movable(scope, &org)?;
         let target = load(&tx, scope, new_parent).await?.ok_or_else(|| {
-            StoreError::invalid(
-                "parent_id",
-                "parent_not_found",
-                "目标上级组织不存在或不在您的管辖范围内",
-            )
+            StoreError::invalid("parent_id", "parent_not_found", "目标上级组织不存在或不在您的管辖范围内")
         })?;
         check_target(&org, &target, "parent_id").map_err(|e| StoreError::Invalid(vec![e]))?;
         check_parent(&target, org.kind).map_err(|e| StoreError::Invalid(vec![e]))?;
         if org.parent_id == Some(target.id) {
-            return Err(StoreError::invalid(
-                "parent_id",
-                "same_parent",
-                "该组织已隶属于所选上级组织",
-            ));
+            return Err(StoreError::invalid("parent_id", "same_parent", "该组织已隶属于所选上级组织"));
         }
         let new_path = target.path.child(org.id);
         rewrite_subtree(&tx, &org.path, &new_path).await?;
@@ -464,9 +357,7 @@ pub async fn move_to(
             &tx,
             scope,
             meta,
-            Entry::new(Action::Move, "org", Some(id.to_string()))
-                .in_org(&new_path)
-                .changes(detail),
+            Entry::new(Action::Move, "org", Some(id.to_string())).in_org(&new_path).changes(detail),
         )
         .await?;
         let after = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
@@ -477,14 +368,7 @@ pub async fn move_to(
 }
 
 /// Dissolve (撤销) an organization that has no active organizations or members left below it.
-pub async fn dissolve(
-    db: &Db,
-    scope: &Scope,
-    meta: &Meta,
-    id: OrgId,
-    on: NaiveDate,
-    reason: &str,
-) -> StoreResult<Org> {
+pub async fn dissolve(db: &Db, scope: &Scope, meta: &Meta, id: OrgId, on: NaiveDate, reason: &str) -> StoreResult<Org> {
     recording_denial(db, scope, meta, Some(id), async {
         require_write(scope)?;
         let reason = jiceng_types::text::normalize(reason);
@@ -496,7 +380,10 @@ pub async fn dissolve(
         check_movable(scope, &org)?;
         let children = active_children(&tx, id).await?;
         if children > 0 {
-            return Err(StoreError::conflict("has_children", format!("该组织下还有{children}个党组织，请先撤销或调整")));
+            return Err(StoreError::conflict(
+                "has_children",
+                format!("该组织下还有{children}个党组织，请先撤销或调整"),
+            ));
         }
         if org.member_count > 0 {
             return Err(StoreError::conflict("has_members", format!("该组织还有{}名党员，请先转出", org.member_count)));
@@ -504,7 +391,13 @@ pub async fn dissolve(
         set_status(&tx, id, OrgStatus::Dissolved, on, None).await?;
         let detail = serde_json::json!({ "status": { "from": "active", "to": "dissolved" }, "reason": reason });
         insert_event(&tx, scope, id, "dissolved", on, detail.clone()).await?;
-        audit::append(&tx, scope, meta, Entry::new(Action::Dissolve, "org", Some(id.to_string())).in_org(&org.path).changes(detail)).await?;
+        audit::append(
+            &tx,
+            scope,
+            meta,
+            Entry::new(Action::Dissolve, "org", Some(id.to_string())).in_org(&org.path).changes(detail),
+        )
+        .await?;
         let after = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
@@ -563,11 +456,21 @@ pub async fn merge_into(
         }
         for child in &children {
             rewrite_subtree(&tx, &child.path, &target.path.child(child.id)).await?;
-            let q = Query::update().table("org").value("parent_id", target.id.0).and_where(Expr::col("id").eq(child.id.0)).take();
+            let q = Query::update()
+                .table("org")
+                .value("parent_id", target.id.0)
+                .and_where(Expr::col("id").eq(child.id.0))
+                .take();
             tx.execute(&q).await?;
         }
         let moved_members = tx
-            .execute(&Query::update().table("member").value("org_id", target.id.0).and_where(Expr::col("org_id").eq(id.0)).take())
+            .execute(
+                &Query::update()
+                    .table("member")
+                    .value("org_id", target.id.0)
+                    .and_where(Expr::col("org_id").eq(id.0))
+                    .take(),
+            )
             .await?
             .rows_affected();
         let q = Query::update()
@@ -587,8 +490,22 @@ pub async fn merge_into(
             "moved_members": moved_members,
         });
         insert_event(&tx, scope, id, "merged", on, detail.clone()).await?;
-        insert_event(&tx, scope, target.id, "absorbed", on, serde_json::json!({ "from_id": id, "from_name": org.name, "moved_members": moved_members })).await?;
-        audit::append(&tx, scope, meta, Entry::new(Action::Merge, "org", Some(id.to_string())).in_org(&org.path).changes(detail)).await?;
+        insert_event(
+            &tx,
+            scope,
+            target.id,
+            "absorbed",
+            on,
+            serde_json::json!({ "from_id": id, "from_name": org.name, "moved_members": moved_members }),
+        )
+        .await?;
+        audit::append(
+            &tx,
+            scope,
+            meta,
+            Entry::new(Action::Merge, "org", Some(id.to_string())).in_org(&org.path).changes(detail),
+        )
+        .await?;
         let after = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)

@@ -13,10 +13,7 @@ pub fn today() -> NaiveDate {
 }
 
 pub fn meta() -> Meta {
-    Meta {
-        client_addr: "127.0.0.1".into(),
-        request_id: "test".into(),
-    }
+    Meta { client_addr: "127.0.0.1".into(), request_id: "test".into() }
 }
 
 pub fn draft(parent: Option<OrgId>, code: &str, name: &str, kind: &str) -> OrgDraft {
@@ -32,20 +29,9 @@ pub fn draft(parent: Option<OrgId>, code: &str, name: &str, kind: &str) -> OrgDr
     }
 }
 
-pub async fn create(
-    db: &Db,
-    scope: &Scope,
-    parent: Option<OrgId>,
-    code: &str,
-    name: &str,
-    kind: &str,
-) -> Org {
-    let input = draft(parent, code, name, kind)
-        .parse(today())
-        .expect("valid draft");
-    org::create(db, scope, &meta(), input)
-        .await
-        .expect("create org")
+pub async fn create(db: &Db, scope: &Scope, parent: Option<OrgId>, code: &str, name: &str, kind: &str) -> Org {
+    let input = draft(parent, code, name, kind).parse(today()).expect("valid draft");
+    org::create(db, scope, &meta(), input).await.expect("create org")
 }
 
 /// Two counties: A (county → two townships → branches) and B.
@@ -65,51 +51,10 @@ pub async fn tree(db: &Db) -> Tree {
     let county = create(db, &cli, None, "AA", "甲县委", "县委").await;
     let town1 = create(db, &cli, Some(county.id), "A01", "城关镇党委", "党委").await;
     let town2 = create(db, &cli, Some(county.id), "A02", "河口乡党委", "党委").await;
-    let branch11 = create(
-        db,
-        &cli,
-        Some(town1.id),
-        "A0101",
-        "城关镇东街村党支部",
-        "党支部",
-    )
-    .await;
-    let branch12 = create(
-        db,
-        &cli,
-        Some(town1.id),
-        "A0102",
-        "城关镇西街村党支部",
-        "党支部",
-    )
-    .await;
-    let branch21 = create(
-        db,
-        &cli,
-        Some(town2.id),
-        "A0201",
-        "河口乡河口村党支部",
-        "党支部",
-    )
-    .await;
+    let branch11 = create(db, &cli, Some(town1.id), "A0101", "城关镇东街村党支部", "党支部").await;
+    let branch12 = create(db, &cli, Some(town1.id), "A0102", "城关镇西街村党支部", "党支部").await;
+    let branch21 = create(db, &cli, Some(town2.id), "A0201", "河口乡河口村党支部", "党支部").await;
     let other_county = create(db, &cli, None, "BB", "乙县委", "县委").await;
-    let other_branch = create(
-        db,
-        &cli,
-        Some(other_county.id),
-        "B01",
-        "乙县机关党支部",
-        "党支部",
-    )
-    .await;
-    Tree {
-        county,
-        town1,
-        town2,
-        branch11,
-        branch12,
-        branch21,
-        other_county,
-        other_branch,
-    }
+    let other_branch = create(db, &cli, Some(other_county.id), "B01", "乙县机关党支部", "党支部").await;
+    Tree { county, town1, town2, branch11, branch12, branch21, other_county, other_branch }
 }
