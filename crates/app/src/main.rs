@@ -1,1 +1,77 @@
-fn main() {}
+//! `jiceng`: the one binary. Serves the web application and runs the administrative commands.
+//!
+//! Errors are printed as one readable line in Chinese, with a non-zero exit code; no backtraces.
+
+mod backup;
+mod cli;
+mod config;
+mod demo;
+mod serve;
+mod users;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{AuditCmd, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Migrate(args) => {
+            let db = config::open(&args).await?;
+            db.migrate().await?;
+            println!("数据库结构已是最新。");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => users::run(cmd).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
+        Command::Audit(AuditCmd::Verify(args)) => {
+            let db = config::open_migrated(&args).await?;
+            let report = jiceng_store::audit::verify(&db).await?;
+            match report.first_broken {
+                None => {
+                    println!("审计链完整：共 {} 条记录，逐条校验通过。", report.rows);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!("审计链在第 {} 条记录处断开：{}（此前 {} 条记录完好）。", b.id, b.reason, report.rows);
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("JICENG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.compact().init();
+    }
+}

@@ -5,11 +5,17 @@ mod common;
 use common::*;
 use jiceng_store::auth::{self, LoginError, UserDraft};
 use jiceng_store::settings::{self, SecurityPolicy};
-use jiceng_store::{audit, Db, StoreError};
+use jiceng_store::{Db, StoreError, audit};
 use jiceng_types::{Role, Scope, UserId};
 use sea_orm::ConnectionTrait;
 
-async fn user(db: &Db, scope: &Scope, name: &str, role: Role, org: Option<jiceng_types::OrgId>) -> (auth::User, String) {
+async fn user(
+    db: &Db,
+    scope: &Scope,
+    name: &str,
+    role: Role,
+    org: Option<jiceng_types::OrgId>,
+) -> (auth::User, String) {
     let draft = UserDraft {
         username: name.into(),
         display_name: "张三".into(),
@@ -109,7 +115,11 @@ jiceng_store::dual_test!(managers_grant_only_lower_roles_in_scope, |db: Db| asyn
         role: role.key().into(),
         org_id: org.to_string(),
     };
-    assert!(auth::create_user(&db, &town, &meta(), draft(Role::BranchSecretary, t.branch11.id).parse().unwrap()).await.is_ok());
+    assert!(
+        auth::create_user(&db, &town, &meta(), draft(Role::BranchSecretary, t.branch11.id).parse().unwrap())
+            .await
+            .is_ok()
+    );
     assert!(matches!(
         auth::create_user(&db, &town, &meta(), draft(Role::TownshipAdmin, t.town1.id).parse().unwrap()).await,
         Err(StoreError::Forbidden { .. })

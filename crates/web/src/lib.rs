@@ -1,1 +1,47 @@
-//! placeholder
+//! The jiceng web application: server-rendered pages in Simplified Chinese (askama + htmx), a
+//! JSON API under `/api/v1` described by an OpenAPI document, and the security middleware.
+//!
+//! Handlers are thin: extract the user and their scope, call one store function, render one
+//! template or JSON. Authorization and auditing happen in the store, where they cannot be skipped.
+
+mod api;
+mod assets;
+mod error;
+mod extract;
+mod middleware;
+mod pages;
+mod router;
+mod view;
+
+use std::sync::Arc;
+
+pub use api::openapi;
+pub use router::router;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// The site is served over TLS (directly or by a proxy): cookies get `Secure`, responses HSTS.
+    pub tls: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded: bool,
+}
+
+/// Shared state of every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: jiceng_store::Db,
+    /// Web settings.
+    pub cfg: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// New state.
+    pub fn new(db: jiceng_store::Db, cfg: WebConfig) -> Self {
+        AppState { db, cfg: Arc::new(cfg) }
+    }
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "jiceng_session";

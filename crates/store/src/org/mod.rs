@@ -267,6 +267,12 @@ fn filter_show(q: &mut SelectStatement, show: Show) {
     }
 }
 
+/// One organization with its subtree counts (the caller already loaded it within scope).
+pub async fn node(db: &Db, org: Org) -> StoreResult<Node> {
+    let mut nodes = with_counts(db, vec![org]).await?;
+    nodes.pop().ok_or(StoreError::NotFound)
+}
+
 /// Attach subtree counts (one query for the whole list).
 async fn with_counts(db: &Db, orgs: Vec<Org>) -> StoreResult<Vec<Node>> {
     if orgs.is_empty() {
@@ -325,6 +331,8 @@ pub struct ListFilter {
     pub domain: Option<OrgDomain>,
     /// Active only, or all.
     pub show: Show,
+    /// Only active organizations whose term ended before this date.
+    pub term_expired_before: Option<NaiveDate>,
 }
 
 /// One page of a list.
@@ -376,8 +384,11 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
     if let Some(d) = filter.domain {
         cond = cond.add(Expr::col(("org", "domain")).eq(d.key()));
     }
-    if filter.show == Show::Active {
+    if filter.show == Show::Active || filter.term_expired_before.is_some() {
         cond = cond.add(Expr::col(("org", "status")).eq(OrgStatus::Active.key()));
+    }
+    if let Some(d) = filter.term_expired_before {
+        cond = cond.add(Expr::col(("org", "term_end")).lt(d));
     }
     let count = Query::select()
         .expr_as(Expr::col(("org", "id")).count(), "n")
@@ -556,4 +567,40 @@ pub async fn rebuild_member_counts(db: &Db, scope: &Scope) -> StoreResult<u64> {
     }
     tx.commit().await?;
     Ok(fixed)
+}
+
+/// Find one active organization in scope by its code, or by its name if that name is unique in
+/// the scope. The error, tied to `field`, says what went wrong in Chinese.
+pub async fn resolve(
+    db: &Db,
+    scope: &Scope,
+    field: &str,
+    text: &str,
+) -> StoreResult<Result<Org, jiceng_types::FieldError>> {
+    use jiceng_types::FieldError;
+    require_read(scope)?;
+    let text = jiceng_types::text::normalize(text);
+    if text.is_empty() {
+        return Ok(Err(FieldError::new(field, "required", "请填写组织代码或名称")));
+    }
+    if let Ok(code) = OrgCode::parse(&text) {
+        let q = select_in_scope(scope)
+            .and_where(Expr::col(("org", "code")).eq(code.as_str()))
+            .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
+            .take();
+        if let Some(o) = fetch_one(db.conn(), &q).await? {
+            return Ok(Ok(o));
+        }
+    }
+    let q = select_in_scope(scope)
+        .and_where(Expr::col(("org", "name")).eq(text.as_str()))
+        .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
+        .limit(2)
+        .take();
+    let mut found = fetch_all(db.conn(), &q).await?;
+    Ok(match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(FieldError::new(field, "org_not_found", format!("未找到“{text}”，或不在您的管辖范围内"))),
+        _ => Err(FieldError::new(field, "ambiguous", format!("有多个名为“{text}”的组织，请填写组织代码"))),
+    })
 }

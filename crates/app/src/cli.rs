@@ -1,0 +1,172 @@
+//! The command line: every command, flag and its help text.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// jiceng 基层党建工作平台：一个程序，内置数据库，无需另行安装。
+#[derive(Debug, Parser)]
+#[command(name = "jiceng", version, about, long_about = None)]
+pub struct Cli {
+    /// 以 JSON 格式输出日志（便于日志系统收集）
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动网页服务（首次启动时自动建库并创建系统管理员）
+    Serve(ServeArgs),
+    /// 载入一个模拟县（演示、测试与性能测量用）
+    Demo(DemoArgs),
+    /// 升级数据库结构到当前版本
+    Migrate(DbArgs),
+    /// 管理账号
+    #[command(subcommand)]
+    User(UserCmd),
+    /// 在线备份数据库到文件
+    Backup(BackupArgs),
+    /// 从备份文件恢复数据库（须先停止服务）
+    Restore(BackupArgs),
+    /// 审计记录
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+/// Where the data lives.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// 数据库地址，如 sqlite://./jiceng-data/jiceng.db 或 postgres://用户:密码@主机/库名
+    #[arg(long, env = "JICENG_DATABASE_URL")]
+    pub db: Option<String>,
+    /// 数据目录（默认数据库文件、附件存放处）
+    #[arg(long, env = "JICENG_DATA_DIR", default_value = "./jiceng-data")]
+    pub data_dir: PathBuf,
+}
+
+/// `jiceng serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 监听地址
+    #[arg(long, env = "JICENG_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// 启动前载入模拟县（仅当数据库中还没有组织时）
+    #[arg(long)]
+    pub demo: bool,
+    /// 经 HTTPS 提供服务（直接或经反向代理）：Cookie 加 Secure，响应加 HSTS
+    #[arg(long, env = "JICENG_TLS")]
+    pub tls: bool,
+    /// 信任反向代理的 X-Forwarded-For 头以记录用户真实地址（仅在代理之后使用）
+    #[arg(long, env = "JICENG_TRUST_FORWARDED")]
+    pub trust_forwarded: bool,
+}
+
+/// The size of a synthetic county.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScaleArg {
+    /// 约50个组织、800名党员
+    Tiny,
+    /// 约2100个组织、4万名党员
+    County,
+    /// 约8万个组织、150万名党员
+    Province,
+}
+
+/// `jiceng demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 规模
+    #[arg(long, value_enum, default_value = "county")]
+    pub scale: ScaleArg,
+    /// 随机种子（同一种子生成同一个县）
+    #[arg(long, default_value_t = 2023)]
+    pub seed: u64,
+    /// 演示账号的统一密码（默认随机生成并打印）
+    #[arg(long, env = "JICENG_DEMO_PASSWORD")]
+    pub password: Option<String>,
+}
+
+/// `jiceng user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// 新建账号，打印一次性初始密码
+    Add(UserAddArgs),
+    /// 停用账号（立即结束其所有会话）
+    Disable(UserNameArgs),
+    /// 重新启用账号
+    Enable(UserNameArgs),
+    /// 重置密码为新的一次性密码
+    ResetPassword(UserNameArgs),
+    /// 列出账号
+    List(UserListArgs),
+}
+
+/// `jiceng user add`
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 用户名（字母、数字、_ . -）
+    pub username: String,
+    /// 姓名
+    #[arg(long)]
+    pub name: String,
+    /// 角色：county_admin, township_admin, branch_secretary, member, auditor, system_admin, security_admin, audit_admin（或中文名称）
+    #[arg(long)]
+    pub role: String,
+    /// 所属组织代码（系统管理员、安全管理员、审计管理员不填）
+    #[arg(long)]
+    pub org: Option<String>,
+}
+
+/// A command on one account.
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 用户名
+    pub username: String,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// 表格
+    Table,
+    /// JSON
+    Json,
+}
+
+/// `jiceng user list`
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 输出格式
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// `jiceng backup FILE` / `jiceng restore FILE`
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 备份文件
+    pub file: PathBuf,
+}
+
+/// `jiceng audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// 校验审计链，指出第一条被篡改或缺失的记录
+    Verify(DbArgs),
+}

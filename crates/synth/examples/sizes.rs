@@ -1,0 +1,65 @@
+//! Print the size, shape and generation time of each scale:
+//! `cargo run -p jiceng-synth --release --example sizes [tiny|county|province] [seed]`.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use jiceng_synth::{Scale, generate};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let scales: Vec<Scale> = match args.get(1).and_then(|s| Scale::parse(s)) {
+        Some(s) => vec![s],
+        None => Scale::ALL.to_vec(),
+    };
+    let seed = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap_or_default();
+    for scale in scales {
+        let t = Instant::now();
+        let c = generate(scale, seed, today);
+        let took = t.elapsed();
+        println!(
+            "{} ({}): {} orgs, {} members, {} users in {:.2?}",
+            scale.key(),
+            c.name,
+            c.orgs.len(),
+            c.members.len(),
+            c.users.len(),
+            took
+        );
+        let mut by_domain: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        let mut domain_of = std::collections::HashMap::new();
+        for o in &c.orgs {
+            by_domain.entry(o.domain.label()).or_default().0 += 1;
+            domain_of.insert(o.id, o.domain.label());
+        }
+        for m in &c.members {
+            by_domain.entry(domain_of[&m.org_id]).or_default().1 += 1;
+        }
+        for (d, (o, m)) in by_domain {
+            println!("  {d}: {o} orgs, {m} members");
+        }
+        let female = c.members.iter().filter(|m| m.gender == jiceng_types::person::Gender::Female).count();
+        let han = c.members.iter().filter(|m| m.ethnicity == "汉族").count();
+        let prob =
+            c.members.iter().filter(|m| m.category == jiceng_types::person::MemberCategory::Probationary).count();
+        let n = c.members.len().max(1) as f64;
+        println!(
+            "  female {:.1}%, 汉族 {:.1}%, probationary {:.1}%",
+            100.0 * female as f64 / n,
+            100.0 * han as f64 / n,
+            100.0 * prob as f64 / n
+        );
+        if scale == Scale::Tiny {
+            for o in &c.orgs {
+                println!("  {} {} {} {:?} {:?}–{:?}", o.id, o.code, o.name, o.kind, o.term_start, o.term_end);
+            }
+            for m in c.members.iter().take(10) {
+                println!("  {m:?}");
+            }
+            for a in jiceng_synth::account_summary(&c) {
+                println!("  {a:?}");
+            }
+        }
+    }
+}
