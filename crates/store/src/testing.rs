@@ -157,3 +157,28 @@ mod tests {
         assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     }
 }
+
+/// The password [`user`] gives every test account.
+pub const TEST_PASSWORD: &str = "Test-Passw0rd!";
+
+/// Create an account that can sign in at once with [`TEST_PASSWORD`] (no forced change), for
+/// tests that drive the web layer.
+pub async fn user(db: &Db, username: &str, role: jiceng_types::Role, org: Option<jiceng_types::OrgId>) -> StoreResult<crate::auth::User> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let draft = crate::auth::UserDraft {
+        username: username.into(),
+        display_name: "测试用户".into(),
+        role: role.key().into(),
+        org_id: org.map(|o| o.to_string()).unwrap_or_default(),
+    };
+    let new = draft.parse().map_err(crate::StoreError::Invalid)?;
+    let (user, _) = crate::auth::create_user(db, &jiceng_types::Scope::cli(), &crate::Meta::cli(), new).await?;
+    let q = Query::update()
+        .table("app_user")
+        .value("password_hash", crate::auth::hash_password_for_seed(TEST_PASSWORD)?)
+        .value("must_change_password", false)
+        .and_where(Expr::col("id").eq(user.id.0))
+        .take();
+    db.conn().execute(&q).await?;
+    Ok(crate::auth::User { must_change_password: false, ..user })
+}

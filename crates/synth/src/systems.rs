@@ -29,76 +29,76 @@ const HOLDING: &[&str] = &["机关", "工程管理", "资产运营", "融资财�
 
 /// County organ units, in the order a small county gets them.
 const ORGANS: [(&str, Shape); 52] = [
-    ("@委办公室", Shape::Small(10, 26)),
-    ("@政府办公室", Shape::Small(10, 26)),
-    ("@委组织部", Shape::Small(10, 22)),
-    ("@纪委监委机关", Shape::Small(15, 40)),
+    ("@委办公室", Shape::Small(14, 39)),
+    ("@政府办公室", Shape::Small(14, 39)),
+    ("@委组织部", Shape::Small(14, 33)),
+    ("@纪委监委机关", Shape::Small(21, 60)),
     ("@财政局", Shape::General),
-    ("@委宣传部", Shape::Small(6, 16)),
-    ("@委统战部", Shape::Small(5, 14)),
-    ("@委政法委", Shape::Small(6, 16)),
-    ("@委党校", Shape::Small(8, 20)),
-    ("@人大常委会办公室", Shape::Small(8, 22)),
-    ("@政协办公室", Shape::Small(8, 20)),
-    ("@发展和改革局", Shape::Small(10, 30)),
+    ("@委宣传部", Shape::Small(8, 24)),
+    ("@委统战部", Shape::Small(7, 21)),
+    ("@委政法委", Shape::Small(8, 24)),
+    ("@委党校", Shape::Small(11, 30)),
+    ("@人大常委会办公室", Shape::Small(11, 33)),
+    ("@政协办公室", Shape::Small(11, 30)),
+    ("@发展和改革局", Shape::Small(14, 45)),
     ("@公安局", Shape::Big(POLICE)),
     ("@人民法院", Shape::General),
     ("@人民检察院", Shape::General),
-    ("@司法局", Shape::Small(12, 30)),
+    ("@司法局", Shape::Small(17, 45)),
     ("@人力资源和社会保障局", Shape::General),
     ("@自然资源局", Shape::General),
     ("@住房和城乡建设局", Shape::General),
-    ("@交通运输局", Shape::Small(12, 34)),
-    ("@水务局", Shape::Small(10, 30)),
+    ("@交通运输局", Shape::Small(17, 51)),
+    ("@水务局", Shape::Small(14, 45)),
     ("@农业农村局", Shape::General),
-    ("@林业局", Shape::Small(12, 34)),
-    ("@商务局", Shape::Small(6, 16)),
-    ("@文体广电旅游局", Shape::Small(10, 28)),
-    ("@应急管理局", Shape::Small(8, 20)),
-    ("@审计局", Shape::Small(6, 16)),
+    ("@林业局", Shape::Small(17, 51)),
+    ("@商务局", Shape::Small(8, 24)),
+    ("@文体广电旅游局", Shape::Small(14, 42)),
+    ("@应急管理局", Shape::Small(11, 30)),
+    ("@审计局", Shape::Small(8, 24)),
     ("@市场监督管理局", Shape::General),
-    ("@统计局", Shape::Small(5, 12)),
-    ("@医疗保障局", Shape::Small(6, 16)),
-    ("@民政局", Shape::Small(8, 22)),
-    ("@退役军人事务局", Shape::Small(5, 14)),
-    ("@乡村振兴局", Shape::Small(8, 20)),
-    ("@民族宗教事务局", Shape::Small(5, 12)),
-    ("@信访局", Shape::Small(5, 12)),
-    ("@档案馆", Shape::Small(4, 10)),
-    ("@融媒体中心", Shape::Small(10, 26)),
-    ("@总工会", Shape::Small(5, 12)),
-    ("共青团@委", Shape::Small(4, 9)),
-    ("@妇女联合会", Shape::Small(4, 9)),
-    ("@科学技术协会", Shape::Small(4, 9)),
-    ("@残疾人联合会", Shape::Small(4, 10)),
-    ("@工商业联合会", Shape::Small(4, 9)),
-    ("@供销合作社联合社", Shape::Small(5, 14)),
-    ("@气象局", Shape::Small(4, 10)),
+    ("@统计局", Shape::Small(7, 18)),
+    ("@医疗保障局", Shape::Small(8, 24)),
+    ("@民政局", Shape::Small(11, 33)),
+    ("@退役军人事务局", Shape::Small(7, 21)),
+    ("@乡村振兴局", Shape::Small(11, 30)),
+    ("@民族宗教事务局", Shape::Small(7, 18)),
+    ("@信访局", Shape::Small(7, 18)),
+    ("@档案馆", Shape::Small(6, 15)),
+    ("@融媒体中心", Shape::Small(14, 39)),
+    ("@总工会", Shape::Small(7, 18)),
+    ("共青团@委", Shape::Small(6, 14)),
+    ("@妇女联合会", Shape::Small(6, 14)),
+    ("@科学技术协会", Shape::Small(6, 14)),
+    ("@残疾人联合会", Shape::Small(6, 15)),
+    ("@工商业联合会", Shape::Small(6, 14)),
+    ("@供销合作社联合社", Shape::Small(7, 21)),
+    ("@气象局", Shape::Small(6, 15)),
     ("@税务局", Shape::General),
-    ("@消防救援大队", Shape::Small(8, 20)),
-    ("@生态环境局", Shape::Small(6, 16)),
-    ("@投资促进局", Shape::Small(5, 12)),
-    ("@大数据发展管理局", Shape::Small(5, 12)),
-    ("@政务服务中心", Shape::Small(6, 16)),
-    ("@机关事务服务中心", Shape::Small(5, 14)),
+    ("@消防救援大队", Shape::Small(11, 30)),
+    ("@生态环境局", Shape::Small(8, 24)),
+    ("@投资促进局", Shape::Small(7, 18)),
+    ("@大数据发展管理局", Shape::Small(7, 18)),
+    ("@政务服务中心", Shape::Small(8, 24)),
+    ("@机关事务服务中心", Shape::Small(7, 21)),
 ];
 
 /// County schools.
 const SCHOOLS: [(&str, Shape); 14] = [
     ("@第一中学", Shape::Big(&["高一年级", "高二年级", "高三年级", "行政后勤", "离退休教师"])),
-    ("@实验小学", Shape::Small(15, 40)),
+    ("@实验小学", Shape::Small(20, 56)),
     ("@第二中学", Shape::General),
     ("@民族中学", Shape::General),
     ("@中等职业学校", Shape::General),
-    ("@第二小学", Shape::Small(12, 32)),
-    ("@第三小学", Shape::Small(10, 28)),
-    ("@第一幼儿园", Shape::Small(5, 14)),
-    ("@第三中学", Shape::Small(15, 40)),
-    ("@第四小学", Shape::Small(10, 28)),
-    ("@特殊教育学校", Shape::Small(4, 10)),
-    ("@教师发展中心", Shape::Small(6, 16)),
-    ("@第二幼儿园", Shape::Small(4, 12)),
-    ("@第五小学", Shape::Small(10, 26)),
+    ("@第二小学", Shape::Small(16, 45)),
+    ("@第三小学", Shape::Small(13, 39)),
+    ("@第一幼儿园", Shape::Small(6, 20)),
+    ("@第三中学", Shape::Small(20, 56)),
+    ("@第四小学", Shape::Small(13, 39)),
+    ("@特殊教育学校", Shape::Small(5, 14)),
+    ("@教师发展中心", Shape::Small(8, 22)),
+    ("@第二幼儿园", Shape::Small(5, 17)),
+    ("@第五小学", Shape::Small(13, 36)),
 ];
 
 /// County hospitals and health units.
@@ -154,6 +154,10 @@ const SOCIAL: [&str; 10] = [
 /// One unit with its shape.
 #[allow(clippy::too_many_arguments)]
 fn unit(b: &mut Builder, parent: usize, name: &str, shape: Shape, domain: OrgDomain, profile: Profile) -> usize {
+    let shape = match shape {
+        Shape::General | Shape::Big(_) if b.compact => Shape::Small(20, 45),
+        other => other,
+    };
     match shape {
         Shape::Small(lo, hi) => {
             let size = b.rng.random_range(lo..=hi);
@@ -220,10 +224,10 @@ pub(crate) fn all(b: &mut Builder, root: usize, county: &str, towns: &[Town], p:
         let saved = b.local;
         b.local = t.local;
         if t.kind != TownKind::Street {
-            let size = b.rng.random_range(8..31);
+            let size = b.rng.random_range(12..41);
             b.branch(edu, format!("{}中学党支部", t.name), OrgDomain::School, Term::Branch, Profile::School, size);
         }
-        let size = b.rng.random_range(6..24);
+        let size = b.rng.random_range(10..31);
         b.branch(edu, format!("{}中心小学党支部", t.name), OrgDomain::School, Term::Branch, Profile::School, size);
         if p.town_extras && t.kind != TownKind::Street {
             let size = b.rng.random_range(3..10);
@@ -245,7 +249,7 @@ pub(crate) fn all(b: &mut Builder, root: usize, county: &str, towns: &[Town], p:
     for t in towns {
         let saved = b.local;
         b.local = t.local;
-        let size = b.rng.random_range(4..18);
+        let size = b.rng.random_range(6..23);
         let name = match t.kind {
             TownKind::Street => format!("{}社区卫生服务中心党支部", t.name),
             _ => format!("{}卫生院党支部", t.name),
@@ -255,9 +259,9 @@ pub(crate) fn all(b: &mut Builder, root: usize, county: &str, towns: &[Town], p:
     }
 
     let soe = head(b, root, county, "国资委党委", "国资委", OrgDomain::StateEnterprise);
-    for (i, (name, shape)) in ENTERPRISES.iter().take(p.enterprises).enumerate() {
+    for (name, shape) in ENTERPRISES.iter().take(p.enterprises) {
         let top = unit(b, soe, &at(name), *shape, OrgDomain::StateEnterprise, Profile::Enterprise);
-        if i == 0 && p.enterprises > 3 {
+        if matches!(shape, Shape::Big(_)) && !b.compact {
             // A project longer than six months gets a provisional branch (rule ORG-02a).
             let road =
                 format!("{}{}", b.namer.place(&mut b.rng), pick(&mut b.rng, &["大道改扩建", "安置房建设", "水库建设"]));

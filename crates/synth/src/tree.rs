@@ -98,6 +98,10 @@ pub(crate) struct Builder {
     pub round: NaiveDate,
     /// The current township's (or county's) minority.
     pub local: u8,
+    /// The current county's name (龙泉县).
+    pub county: String,
+    /// A tiny county: every unit is a single branch.
+    pub compact: bool,
     /// The first township (for the demo accounts).
     pub demo_town: Option<usize>,
     /// The first village branch of the first township (for the demo accounts).
@@ -120,6 +124,8 @@ impl Builder {
             root_code,
             round: today,
             local: 0,
+            county: String::new(),
+            compact: false,
             demo_town: None,
             demo_branch: None,
         }
@@ -303,8 +309,10 @@ pub(crate) struct Params {
     pub villages: (usize, usize),
     /// Communities per street, inclusive range.
     pub communities: (usize, usize),
-    /// Township extras: retired cadres' branch, cooperatives, mobile members' branch.
+    /// Township extras: retired cadres' branch, cooperatives, enterprises, mobile members' branch.
     pub town_extras: bool,
+    /// Every county-level unit is a single branch (the tiny scale).
+    pub compact: bool,
     /// County organ units under the 县直机关工委.
     pub organ_units: usize,
     /// County-level schools.
@@ -416,6 +424,10 @@ fn rural_town(b: &mut Builder, parent: usize, p: &Params, kind: TownKind, nth: u
         }
     }
     if p.town_extras {
+        if b.rng.random_bool(0.7) {
+            let size = b.rng.random_range(8..26);
+            b.branch(town, format!("{name}直属事业单位党支部"), OrgDomain::Organ, Term::Branch, Profile::Organ, size);
+        }
         if b.rng.random_bool(0.6) {
             let size = b.rng.random_range(6..22);
             b.branch(town, format!("{name}离退休干部党支部"), OrgDomain::Organ, Term::Branch, Profile::Retired, size);
@@ -427,6 +439,13 @@ fn rural_town(b: &mut Builder, parent: usize, p: &Params, kind: TownKind, nth: u
             let size = b.rng.random_range(3..10);
             let name = format!("{name}{brand}{what}农民专业合作社党支部");
             b.branch(town, name, OrgDomain::Rural, Term::Branch, Profile::Rural, size);
+        }
+        for _ in 0..b.rng.random_range(1..5) {
+            let county = b.county.clone();
+            let company = b.namer.company(&mut b.rng, &county);
+            let size = b.rng.random_range(3..12);
+            let name = format!("{company}党支部");
+            b.branch(town, name, OrgDomain::PrivateEnterprise, Term::Branch, Profile::Private, size);
         }
         if b.rng.random_bool(0.35) {
             let place = pick(&mut b.rng, &["浙江", "广东", "福建", "江苏", "上海"]);
@@ -483,6 +502,8 @@ pub(crate) fn county(b: &mut Builder, parent: Option<usize>, p: &Params) -> (usi
     let name = b.place("县", None);
     let short = name.trim_end_matches('县').to_string();
     b.new_round();
+    b.county = name.clone();
+    b.compact = p.compact;
     b.local = b.rng.random_range(0..crate::people::MINORITIES.len() as u8);
     let kind = if parent.is_none() { OrgKind::CountyCommittee } else { OrgKind::Committee };
     let root = b.add(parent, format!("中共{short}县委"), kind, OrgDomain::Organ, Term::Committee, Profile::Organ, 0);

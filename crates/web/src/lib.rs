@@ -16,6 +16,8 @@ mod view;
 use std::sync::Arc;
 
 pub use api::openapi;
+/// Wrap any router in jiceng's middleware (used by tests that add their own routes).
+pub use middleware::apply as apply_middleware;
 pub use router::router;
 
 /// Settings of the web layer.
