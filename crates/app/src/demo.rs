@@ -22,7 +22,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let db = config::open_migrated(&args.db).await?;
     match load_if_empty(&db, args.scale, args.seed, args.password).await? {
         true => {
-            println!("启动服务：jiceng serve（或 cargo run --release -- serve），然后打开 http://127.0.0.1:8080/");
+            println!("启动服务：jiceng serve，然后打开 http://127.0.0.1:8080/");
             Ok(ExitCode::SUCCESS)
         }
         false => Ok(ExitCode::from(2)),
@@ -52,6 +52,9 @@ pub async fn load_if_empty(db: &Db, s: ScaleArg, seed: u64, password: Option<Str
                 started.elapsed().as_secs_f64()
             );
             println!("演示账号（密码均为 {password}）：");
+            if (report.users as usize) < county.users.len() {
+                println!("  （已存在的同名账号未改动，保留原密码）");
+            }
             for (user, role, org) in jiceng_synth::account_summary(&county) {
                 println!("  {user:<12} {role:<10} {org}");
             }

@@ -18,6 +18,21 @@ use crate::cli::{AuditCmd, Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_json);
+    // A panic is one readable line, never a backtrace; inside a request the web layer logs it
+    // (once, with the request id) and answers 500.
+    std::panic::set_hook(Box::new(|info| {
+        if jiceng_web::in_request() {
+            return;
+        }
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "未知错误".into());
+        let at = info.location().map(|l| format!("（{}:{}）", l.file(), l.line())).unwrap_or_default();
+        eprintln!("错误：内部错误：{msg}{at}");
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

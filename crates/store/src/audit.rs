@@ -262,7 +262,10 @@ impl Record {
 
     /// The Chinese label of the role.
     pub fn role_label(&self) -> &'static str {
-        jiceng_types::Role::parse(&self.role).map(|r| r.label()).unwrap_or("命令行")
+        match self.role.as_str() {
+            "cli" => "命令行",
+            other => jiceng_types::Role::parse(other).map(|r| r.label()).unwrap_or("（未登录）"),
+        }
     }
 
     /// The hash this row should have, given its fields.
@@ -438,7 +441,11 @@ pub async fn record_denied(
     reason: &str,
 ) -> StoreResult<()> {
     let tx = db.begin_write().await?;
-    let entry = Entry::new(Action::Denied, object_type, object_id).changes(serde_json::json!({ "reason": reason }));
+    let mut entry = Entry::new(Action::Denied, object_type, object_id).changes(serde_json::json!({ "reason": reason }));
+    // Attributed to the actor's own organization, so the auditor of that subtree sees it.
+    if let Some([root]) = scope.roots() {
+        entry = entry.in_org(root);
+    }
     append(&tx, scope, meta, entry).await?;
     tx.commit().await?;
     Ok(())

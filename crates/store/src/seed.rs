@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use jiceng_types::person::{Education, Gender, MemberCategory, MemberStatus};
 use jiceng_types::{OrgDomain, OrgKind, OrgPath, OrgStatus, PinyinKey, Role, Scope};
-use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
 use crate::audit::{self, Action, Entry};
@@ -134,6 +134,25 @@ pub async fn load(
             *counts.entry(m.org_id).or_default() += 1;
         }
     }
+    // Rollups: children first (the list is parents-first, so walk it backwards).
+    let active: HashMap<i64, bool> = orgs.iter().map(|o| (o.id, o.status == OrgStatus::Active)).collect();
+    let mut children: HashMap<i64, i64> = HashMap::new();
+    let mut subtree: HashMap<i64, (i64, i64)> = HashMap::new();
+    for o in orgs.iter().rev() {
+        let is_active = active.get(&o.id).copied().unwrap_or(false);
+        let own = subtree.entry(o.id).or_insert((0, 0));
+        if is_active {
+            own.0 += 1;
+            own.1 += counts.get(&o.id).copied().unwrap_or(0);
+        }
+        let own = *own;
+        if let (Some(p), true) = (o.parent_id, is_active) {
+            *children.entry(p).or_default() += 1;
+            let up = subtree.entry(p).or_insert((0, 0));
+            up.0 += own.0;
+            up.1 += own.1;
+        }
+    }
 
     let now = crate::now();
     for chunk in orgs.chunks(ORG_CHUNK) {
@@ -155,13 +174,17 @@ pub async fn load(
             "status",
             "status_on",
             "member_count",
+            "child_count",
+            "subtree_orgs",
+            "subtree_members",
             "created_at",
             "updated_at",
         ]);
         for o in chunk {
             let path = &paths[&o.id];
             let py = PinyinKey::of_text(&o.name);
-            let row: [SimpleExpr; 18] = [
+            let (so, sm) = subtree.get(&o.id).copied().unwrap_or((0, 0));
+            let row: [SimpleExpr; 21] = [
                 o.id.into(),
                 o.parent_id.into(),
                 path.as_str().into(),
@@ -178,6 +201,9 @@ pub async fn load(
                 o.status.key().into(),
                 o.status_on.into(),
                 counts.get(&o.id).copied().unwrap_or(0).into(),
+                children.get(&o.id).copied().unwrap_or(0).into(),
+                so.into(),
+                sm.into(),
                 now.into(),
                 now.into(),
             ];
@@ -229,7 +255,17 @@ pub async fn load(
     }
 
     let hash = crate::auth::hash_password_for_seed(password)?;
+    let mut loaded_users = 0u64;
     for u in users {
+        let taken = Query::select()
+            .expr(Expr::val(1))
+            .from("app_user")
+            .and_where(Expr::col("username").eq(u.username.as_str()))
+            .take();
+        if tx.query_one(&taken).await?.is_some() {
+            continue;
+        }
+        loaded_users += 1;
         let q = Query::insert()
             .into_table("app_user")
             .columns([
@@ -262,7 +298,7 @@ pub async fn load(
         tx.execute_unprepared("SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))").await?;
     }
 
-    let report = LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: users.len() as u64 };
+    let report = LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: loaded_users };
     let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone()))
         .changes(serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users }));
     audit::append(&tx, scope, meta, entry).await?;

@@ -1,6 +1,18 @@
 //! Small helpers for the few statements written as SQL text rather than with the builder.
 
+use sea_orm::sea_query::{InsertStatement, Query, SimpleExpr};
 use sea_orm::{DbBackend, Statement, Value};
+
+/// An `INSERT` of one row written as column/value pairs, so a column can never be paired with
+/// the wrong value.
+pub(crate) fn insert_row(table: &'static str, row: Vec<(&'static str, SimpleExpr)>) -> InsertStatement {
+    let (cols, vals): (Vec<&'static str>, Vec<SimpleExpr>) = row.into_iter().unzip();
+    let mut q = Query::insert();
+    q.into_table(table).columns(cols);
+    // Same length by construction, so this cannot fail.
+    let _ = q.values(vals);
+    q
+}
 
 /// Build a statement from SQL written with `?` placeholders, numbering them `$1, $2, …` for
 /// PostgreSQL. The SQL text must not contain `?` anywhere but in placeholders.

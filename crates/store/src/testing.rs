@@ -74,11 +74,11 @@ impl TestDb {
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let Some((admin_url, name)) = pg {
-            if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                let _ = admin.close().await;
-            }
+        if let Some((admin_url, name)) = pg
+            && let Ok(admin) = Database::connect(admin_url.as_str()).await
+        {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = admin.close().await;
         }
     }
 }
@@ -163,7 +163,12 @@ pub const TEST_PASSWORD: &str = "Test-Passw0rd!";
 
 /// Create an account that can sign in at once with [`TEST_PASSWORD`] (no forced change), for
 /// tests that drive the web layer.
-pub async fn user(db: &Db, username: &str, role: jiceng_types::Role, org: Option<jiceng_types::OrgId>) -> StoreResult<crate::auth::User> {
+pub async fn user(
+    db: &Db,
+    username: &str,
+    role: jiceng_types::Role,
+    org: Option<jiceng_types::OrgId>,
+) -> StoreResult<crate::auth::User> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let draft = crate::auth::UserDraft {
         username: username.into(),

@@ -194,3 +194,54 @@ jiceng_store::dual_test!(denied_reads_are_recorded, |db: Db| async move {
     .unwrap();
     assert_eq!(rows.len(), 1);
 });
+
+jiceng_store::dual_test!(rollups_stay_exact_under_random_restructuring, |db: Db| async move {
+    let t = tree(&db).await;
+    let cli = Scope::cli();
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+    // A deterministic pseudo-random walk of creations, moves, merges and dissolutions.
+    let mut seed: u64 = 0x5EED;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n.max(1)
+    };
+    let mut made = 0;
+    let (mut moved, mut merged, mut dissolved) = (0, 0, 0);
+    for step in 0..80 {
+        let all = org::list(&db, &cli, &ListFilter { sort: org::Sort::Tree, ..Default::default() }, 1, 500)
+            .await
+            .unwrap()
+            .items;
+        let containers: Vec<&org::Org> = all.iter().filter(|o| !o.kind.is_branch()).collect();
+        let movable: Vec<&org::Org> = all.iter().filter(|o| o.parent_id.is_some()).collect();
+        match next(4) {
+            0 | 1 => {
+                let parent = containers[next(containers.len())];
+                made += 1;
+                let kind = if next(2) == 0 { "党支部" } else { "党总支" };
+                create(&db, &cli, Some(parent.id), &format!("R{made:03}"), &format!("随机组织{made}"), kind).await;
+            }
+            2 => {
+                let o = movable[next(movable.len())];
+                let target = containers[next(containers.len())];
+                moved += usize::from(org::move_to(&db, &cli, &meta(), o.id, target.id, today()).await.is_ok());
+            }
+            _ => {
+                let o = movable[next(movable.len())];
+                if next(2) == 0 {
+                    let target = &all[next(all.len())];
+                    merged += usize::from(org::merge_into(&db, &cli, &meta(), o.id, target.id, today()).await.is_ok());
+                } else {
+                    dissolved += usize::from(org::dissolve(&db, &cli, &meta(), o.id, today(), "调整").await.is_ok());
+                }
+            }
+        }
+        assert_eq!(org::check_rollups(&db).await.unwrap(), 0, "rollups exact after step {step}");
+    }
+    assert!(moved > 2 && merged > 2 && dissolved > 2, "the walk exercised every kind: {moved} {merged} {dissolved}");
+    let roots = org::roots(&db, &cli, Show::Active).await.unwrap();
+    let active = org::list(&db, &cli, &ListFilter::default(), 1, 500).await.unwrap();
+    assert_eq!(roots.iter().map(|n| n.subtree_orgs).sum::<i64>() as usize, active.items.len());
+    assert_eq!(org::rebuild_rollups(&db, &cli).await.unwrap(), 0, "nothing to correct");
+    let _ = t;
+});

@@ -50,6 +50,12 @@ fn main() {
             100.0 * han as f64 / n,
             100.0 * prob as f64 / n
         );
+        flaws(&c, today);
+        if scale == Scale::County && std::env::var("SHOW").is_ok() {
+            for o in c.orgs.iter().step_by(7) {
+                println!("  {} {} {} {:?} {:?}–{:?}", o.id, o.code, o.name, o.kind, o.term_start, o.term_end);
+            }
+        }
         if scale == Scale::Tiny {
             for o in &c.orgs {
                 println!("  {} {} {} {:?} {:?}–{:?}", o.id, o.code, o.name, o.kind, o.term_start, o.term_end);
@@ -62,4 +68,35 @@ fn main() {
             }
         }
     }
+}
+
+/// Count the deliberate flaws.
+fn flaws(c: &jiceng_synth::County, today: chrono::NaiveDate) {
+    use jiceng_types::OrgStatus;
+    use jiceng_types::person::MemberCategory;
+    let mut size = std::collections::HashMap::new();
+    for m in &c.members {
+        *size.entry(m.org_id).or_insert(0usize) += 1;
+    }
+    let branch_sizes: Vec<usize> = c
+        .orgs
+        .iter()
+        .filter(|o| o.kind.is_branch() && o.status == OrgStatus::Active)
+        .map(|o| size.get(&o.id).copied().unwrap_or(0))
+        .collect();
+    let expired =
+        c.orgs.iter().filter(|o| o.status == OrgStatus::Active && o.term_end.is_some_and(|e| e < today)).count();
+    let dissolved = c.orgs.iter().filter(|o| o.status == OrgStatus::Dissolved).count();
+    let year = |d: chrono::NaiveDate, n: u32| d.checked_add_months(chrono::Months::new(12 * n)).unwrap_or(d);
+    let under_18 = c.members.iter().filter(|m| m.admitted_on < year(m.birth_date, 18)).count();
+    let overdue = c
+        .members
+        .iter()
+        .filter(|m| m.category == MemberCategory::Probationary && year(m.admitted_on, 1) < today)
+        .count();
+    println!(
+        "  flaws: {expired} expired terms, {} two-member branches, {} branches over 50, {dissolved} dissolved, {under_18} admitted before 18, {overdue} overdue probationary",
+        branch_sizes.iter().filter(|n| **n == 2).count(),
+        branch_sizes.iter().filter(|n| **n > 50).count(),
+    );
 }

@@ -33,7 +33,7 @@ pub(crate) fn ordinal(n: usize) -> String {
         0..=9 => DIGITS[n].to_string(),
         10 => "十".to_string(),
         11..=19 => format!("十{}", DIGITS[n % 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", DIGITS[n / 10]),
         20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
         _ => n.to_string(),
     }
@@ -50,8 +50,10 @@ const CLASSIC_TOWNS: [&str; 12] =
     ["龙场", "城关", "花溪", "双龙", "新场", "马场", "羊场", "黄泥", "平坝", "高坡", "石板", "清水"];
 
 /// First characters of village names.
-const VILLAGE_HEAD: &str = "新大小上下中高长老黄白石杨马龙凤青桃梨岩坪沙田竹松柏茶红金水花鸡羊牛猫平和团联民光兴永胜\
-                            建丰李王张刘陈罗吴周谷坝鱼鸭麻柿板桥";
+const VILLAGE_HEAD: &str =
+    "新大小上下中高长老黄白石杨马龙凤青桃梨岩坪沙田竹松柏茶红金水花鸡羊牛猫平团兴永胜建谷坝鱼鸭麻柿板桥";
+/// Surnames of 张家湾-style village names.
+const VILLAGE_CLAN: &str = "王李张刘陈杨黄赵吴周罗何田龙潘石韦蒙杜邓彭罗";
 /// Last characters of village names.
 const VILLAGE_TAIL: &str = "寨湾坪坝坡田冲塘井沟河溪口山岭堡庄院屯场脚头坳箐林桥洞岩营哨关坎上";
 
@@ -216,6 +218,7 @@ pub(crate) struct Namer {
     place_tail: Vec<char>,
     village_head: Vec<char>,
     village_tail: Vec<char>,
+    village_clan: Vec<char>,
     brand_head: Vec<char>,
     brand_tail: Vec<char>,
     /// Cumulative surname weights, for a binary search.
@@ -232,6 +235,7 @@ impl Namer {
             place_tail: PLACE_TAIL.chars().collect(),
             village_head: VILLAGE_HEAD.chars().collect(),
             village_tail: VILLAGE_TAIL.chars().collect(),
+            village_clan: VILLAGE_CLAN.chars().collect(),
             brand_head: BRAND_HEAD.chars().collect(),
             brand_tail: BRAND_TAIL.chars().collect(),
             surname_cum: SURNAMES
@@ -266,8 +270,17 @@ impl Namer {
         }
     }
 
-    /// A village name without 村 (新寨, 坪上, 大湾…).
+    /// A village name without 村 (新寨, 坪上, 大湾, 张家湾…).
     pub(crate) fn village(&self, rng: &mut ChaCha8Rng) -> String {
+        if rng.random_bool(0.15) {
+            let tail = loop {
+                let t = pick(rng, &self.village_tail);
+                if !matches!(t, '上' | '坎' | '脚' | '头') {
+                    break t;
+                }
+            };
+            return [pick(rng, &self.village_clan), '家', tail].iter().collect();
+        }
         loop {
             let a = pick(rng, &self.village_head);
             let b = pick(rng, &self.village_tail);

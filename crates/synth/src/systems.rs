@@ -8,7 +8,8 @@ use jiceng_types::{OrgDomain, OrgKind};
 use rand::Rng;
 
 use crate::names::{ordinal, pick};
-use crate::tree::{Builder, Params, Profile, Term, Town, TownKind, split};
+use crate::towns::{Params, Town, TownKind, split};
+use crate::tree::{Builder, Profile, Term};
 
 /// How a unit is organized: a branch of a given size range, or a general branch / committee with
 /// named branches below.
@@ -32,7 +33,7 @@ const ORGANS: [(&str, Shape); 52] = [
     ("@委办公室", Shape::Small(14, 39)),
     ("@政府办公室", Shape::Small(14, 39)),
     ("@委组织部", Shape::Small(14, 33)),
-    ("@纪委监委机关", Shape::Small(21, 60)),
+    ("@纪委监委机关", Shape::Small(21, 45)),
     ("@财政局", Shape::General),
     ("@委宣传部", Shape::Small(8, 24)),
     ("@委统战部", Shape::Small(7, 21)),
@@ -48,10 +49,10 @@ const ORGANS: [(&str, Shape); 52] = [
     ("@人力资源和社会保障局", Shape::General),
     ("@自然资源局", Shape::General),
     ("@住房和城乡建设局", Shape::General),
-    ("@交通运输局", Shape::Small(17, 51)),
+    ("@交通运输局", Shape::Small(17, 45)),
     ("@水务局", Shape::Small(14, 45)),
     ("@农业农村局", Shape::General),
-    ("@林业局", Shape::Small(17, 51)),
+    ("@林业局", Shape::Small(17, 45)),
     ("@商务局", Shape::Small(8, 24)),
     ("@文体广电旅游局", Shape::Small(14, 42)),
     ("@应急管理局", Shape::Small(11, 30)),
@@ -86,14 +87,14 @@ const ORGANS: [(&str, Shape); 52] = [
 /// County schools.
 const SCHOOLS: [(&str, Shape); 14] = [
     ("@第一中学", Shape::Big(&["高一年级", "高二年级", "高三年级", "行政后勤", "离退休教师"])),
-    ("@实验小学", Shape::Small(20, 56)),
+    ("@实验小学", Shape::Small(20, 45)),
     ("@第二中学", Shape::General),
     ("@民族中学", Shape::General),
     ("@中等职业学校", Shape::General),
     ("@第二小学", Shape::Small(16, 45)),
     ("@第三小学", Shape::Small(13, 39)),
     ("@第一幼儿园", Shape::Small(6, 20)),
-    ("@第三中学", Shape::Small(20, 56)),
+    ("@第三中学", Shape::Small(20, 45)),
     ("@第四小学", Shape::Small(13, 39)),
     ("@特殊教育学校", Shape::Small(5, 14)),
     ("@教师发展中心", Shape::Small(8, 22)),
@@ -152,10 +153,9 @@ const SOCIAL: [&str; 10] = [
 ];
 
 /// One unit with its shape.
-#[allow(clippy::too_many_arguments)]
 fn unit(b: &mut Builder, parent: usize, name: &str, shape: Shape, domain: OrgDomain, profile: Profile) -> usize {
     let shape = match shape {
-        Shape::General | Shape::Big(_) if b.compact => Shape::Small(20, 45),
+        Shape::General | Shape::Big(_) if b.compact => Shape::Small(22, 36),
         other => other,
     };
     match shape {
@@ -249,7 +249,7 @@ pub(crate) fn all(b: &mut Builder, root: usize, county: &str, towns: &[Town], p:
     for t in towns {
         let saved = b.local;
         b.local = t.local;
-        let size = b.rng.random_range(6..23);
+        let size = b.rng.random_range(8..29);
         let name = match t.kind {
             TownKind::Street => format!("{}社区卫生服务中心党支部", t.name),
             _ => format!("{}卫生院党支部", t.name),
@@ -328,7 +328,8 @@ fn private(b: &mut Builder, root: usize, county: &str, towns: &[Town], p: &Param
             }
             name = b.namer.company(&mut b.rng, county);
         }
-        let size = if b.rng.random_bool(0.12) { b.rng.random_range(12..40) } else { b.rng.random_range(3..10) };
+        let size =
+            if !b.compact && b.rng.random_bool(0.12) { b.rng.random_range(12..40) } else { b.rng.random_range(3..10) };
         b.branch(parent, format!("{name}党支部"), OrgDomain::PrivateEnterprise, Term::Branch, Profile::Private, size);
     }
     for i in 0..p.joint {

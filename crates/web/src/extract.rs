@@ -17,10 +17,8 @@ use crate::{AppState, SESSION_COOKIE};
 pub struct ReqMeta(pub Meta);
 
 fn client_addr(parts: &Parts, trust_forwarded: bool) -> String {
-    if trust_forwarded {
-        if let Some(first) = forwarded_for(&parts.headers) {
-            return first;
-        }
+    if trust_forwarded && let Some(first) = forwarded_for(&parts.headers) {
+        return first;
     }
     parts
         .extensions
@@ -31,8 +29,10 @@ fn client_addr(parts: &Parts, trust_forwarded: bool) -> String {
 
 fn forwarded_for(headers: &HeaderMap) -> Option<String> {
     let v = headers.get("x-forwarded-for")?.to_str().ok()?;
-    let first = v.split(',').next()?.trim();
-    (!first.is_empty() && first.len() <= 64).then(|| first.to_string())
+    // The trusted proxy appends the address it saw; earlier entries come from the client and
+    // can be forged.
+    let last = v.rsplit(',').next()?.trim();
+    (!last.is_empty() && last.len() <= 64).then(|| last.to_string())
 }
 
 impl FromRequestParts<AppState> for ReqMeta {

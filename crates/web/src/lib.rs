@@ -45,5 +45,11 @@ impl AppState {
     }
 }
 
+/// True while a request is being handled on this task (a panic there is logged, with the
+/// request id, by the middleware that turns it into a 500 page).
+pub fn in_request() -> bool {
+    error::REQUEST_ID.try_with(|_| ()).is_ok()
+}
+
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "jiceng_session";

@@ -80,10 +80,24 @@ async fn locked_for(db: &Db, username: &str, policy: &SecurityPolicy, now: DateT
         .limit(200)
         .take();
     let rows = db.conn().query_all(&q).await?;
+    // A password reset by a manager unlocks: failures before the last password change are void.
+    #[derive(FromQueryResult)]
+    struct Changed {
+        password_changed_at: DateTime<Utc>,
+    }
+    let changed = Query::select()
+        .column("password_changed_at")
+        .from("app_user")
+        .and_where(Expr::col("username").eq(username))
+        .take();
+    let changed_at = match db.conn().query_one(&changed).await? {
+        Some(r) => Some(Changed::from_query_result(&r, "")?.password_changed_at),
+        None => None,
+    };
     let mut failures: Vec<DateTime<Utc>> = Vec::new();
     for r in rows {
         let a = Attempt::from_query_result(&r, "")?;
-        if a.success {
+        if a.success || changed_at.is_some_and(|c| a.at <= c) {
             break;
         }
         failures.push(a.at);

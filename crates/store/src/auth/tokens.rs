@@ -33,6 +33,13 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+impl ApiToken {
+    /// True if the token has passed its expiry date.
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|e| e <= crate::now())
+    }
+}
+
 /// Create a token for the signed-in user; the secret is returned once.
 pub async fn create_token(
     db: &Db,
@@ -149,7 +156,9 @@ pub async fn authenticate_token(db: &Db, secret: &str) -> StoreResult<Option<Aut
         return Ok(None);
     };
     let user = row.into_user()?;
-    if !user.is_active() || user.must_change_password {
+    // An owner who must change a one-time password is still resolved; the web layer refuses
+    // such a caller with a clear answer.
+    if !user.is_active() {
         return Ok(None);
     }
     if t.last_used_at.is_none_or(|l| now - l > Duration::seconds(60)) {

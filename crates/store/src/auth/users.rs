@@ -242,10 +242,12 @@ impl UserDraft {
             "" => None,
             s => s.parse::<OrgId>().map_err(|_| errors.push(FieldError::new("org_id", "bad_org", "所属组织无效"))).ok(),
         };
-        if let Some(r) = role {
-            if r.needs_org() && org_id.is_none() && !errors.iter().any(|e| e.field == "org_id") {
-                errors.push(FieldError::new("org_id", "required", "请选择所属组织"));
-            }
+        if let Some(r) = role
+            && r.needs_org()
+            && org_id.is_none()
+            && !errors.iter().any(|e| e.field == "org_id")
+        {
+            errors.push(FieldError::new("org_id", "required", "请选择所属组织"));
         }
         match (username, display_name, role) {
             (Some(username), Some(display_name), Some(role)) if errors.is_empty() => {
@@ -357,9 +359,19 @@ async fn load_manageable(tx: &DatabaseTransaction, scope: &Scope, id: UserId) ->
     Ok(user)
 }
 
+/// End every session of an account and revoke its API tokens (a reset or a disabling is how a
+/// suspected compromise is answered; re-enabling does not bring old tokens back).
 async fn end_all_sessions(tx: &DatabaseTransaction, id: UserId) -> StoreResult<u64> {
     let q = Query::delete().from_table("session").and_where(Expr::col("user_id").eq(id.0)).take();
-    Ok(tx.execute(&q).await?.rows_affected())
+    let ended = tx.execute(&q).await?.rows_affected();
+    let q = Query::update()
+        .table("api_token")
+        .value("revoked_at", crate::now())
+        .and_where(Expr::col("user_id").eq(id.0))
+        .and_where(Expr::col("revoked_at").is_null())
+        .take();
+    tx.execute(&q).await?;
+    Ok(ended)
 }
 
 fn user_entry(action: Action, user: &User) -> Entry {

@@ -6,6 +6,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
+mod m0002_org_rollups;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -13,7 +14,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration)]
+        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_org_rollups::Migration)]
     }
 
     fn migration_table_name() -> DynIden {

@@ -95,15 +95,15 @@ impl OrgDraft {
         if established_on.is_some_and(|d| d > today) {
             errors.push(FieldError::new("established_on", "in_future", "成立日期不能晚于今天"));
         }
-        if let (Some(s), Some(e)) = (term_start, term_end) {
-            if e <= s {
-                errors.push(FieldError::new("term_end", "before_start", "届满日期应晚于任期开始日期"));
-            }
+        if let (Some(s), Some(e)) = (term_start, term_end)
+            && e <= s
+        {
+            errors.push(FieldError::new("term_end", "before_start", "届满日期应晚于任期开始日期"));
         }
-        if let (Some(est), Some(s)) = (established_on, term_start) {
-            if s < est {
-                errors.push(FieldError::new("term_start", "before_established", "任期开始日期不能早于成立日期"));
-            }
+        if let (Some(est), Some(s)) = (established_on, term_start)
+            && s < est
+        {
+            errors.push(FieldError::new("term_start", "before_established", "任期开始日期不能早于成立日期"));
         }
         match (code, name, kind, domain) {
             (Some(code), Some(name), Some(kind), Some(domain)) if errors.is_empty() => {

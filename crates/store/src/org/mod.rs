@@ -5,20 +5,22 @@
 //! `NotFound` (and records the refused access), so nothing reveals that it exists.
 
 mod input;
+mod rollup;
 mod write;
 
 pub use input::{OrgDraft, OrgInput};
+pub use rollup::{REBUILD_SQL, check as check_rollups, rebuild as rebuild_rollups};
 pub use write::{create, dissolve, merge_into, move_to, update};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_types::{OrgCode, OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, PinyinKey, Right, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LikeExpr, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 use crate::error::{StoreError, StoreResult};
 use crate::scope_sql::path_in_scope;
-use crate::sql::{like_escape, stmt};
+use crate::sql::like_escape;
 use crate::{Db, Meta};
 
 /// A Party organization.
@@ -52,6 +54,12 @@ pub struct Org {
     pub merged_into_id: Option<OrgId>,
     /// Active members directly in this organization.
     pub member_count: i64,
+    /// Active organizations directly below it.
+    pub child_count: i64,
+    /// Active organizations in its subtree, itself included (0 if it is not active).
+    pub subtree_orgs: i64,
+    /// Active members in its subtree.
+    pub subtree_members: i64,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -103,6 +111,9 @@ struct OrgRow {
     status_on: Option<NaiveDate>,
     merged_into_id: Option<i64>,
     member_count: i64,
+    child_count: i64,
+    subtree_orgs: i64,
+    subtree_members: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -126,13 +137,19 @@ impl TryFrom<OrgRow> for Org {
             status_on: r.status_on,
             merged_into_id: r.merged_into_id.map(OrgId),
             member_count: r.member_count,
+            child_count: r.child_count,
+            subtree_orgs: r.subtree_orgs,
+            subtree_members: r.subtree_members,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
     }
 }
 
-pub(crate) const COLUMNS: [&str; 16] = [
+pub(crate) const COLUMNS: [&str; 19] = [
+    "child_count",
+    "subtree_orgs",
+    "subtree_members",
     "id",
     "parent_id",
     "path",
@@ -268,54 +285,20 @@ fn filter_show(q: &mut SelectStatement, show: Show) {
 }
 
 /// One organization with its subtree counts (the caller already loaded it within scope).
-pub async fn node(db: &Db, org: Org) -> StoreResult<Node> {
-    let mut nodes = with_counts(db, vec![org]).await?;
-    nodes.pop().ok_or(StoreError::NotFound)
+pub async fn node(_db: &Db, org: Org) -> StoreResult<Node> {
+    Ok(Node::of(org))
 }
 
-/// Attach subtree counts (one query for the whole list).
-async fn with_counts(db: &Db, orgs: Vec<Org>) -> StoreResult<Vec<Node>> {
-    if orgs.is_empty() {
-        return Ok(Vec::new());
+impl Node {
+    /// The node of an organization, from its maintained rollups.
+    pub fn of(org: Org) -> Node {
+        Node { children: org.child_count, subtree_orgs: org.subtree_orgs, subtree_members: org.subtree_members, org }
     }
-    let placeholders = vec!["?"; orgs.len()].join(",");
-    let sql = format!(
-        "SELECT c.id AS id, \
-           SUM(CASE WHEN d.parent_id = c.id THEN 1 ELSE 0 END) AS children, \
-           COUNT(d.id) AS subtree_orgs, \
-           CAST(COALESCE(SUM(d.member_count), 0) AS BIGINT) AS subtree_members \
-         FROM org c JOIN org d ON d.path >= c.path \
-           AND d.path < (substr(c.path, 1, length(c.path) - 1) || '0') \
-           AND d.status = 'active' \
-         WHERE c.id IN ({placeholders}) GROUP BY c.id"
-    );
-    let values: Vec<Value> = orgs.iter().map(|o| o.id.0.into()).collect();
-    #[derive(FromQueryResult)]
-    struct Counts {
-        id: i64,
-        children: i64,
-        subtree_orgs: i64,
-        subtree_members: i64,
-    }
-    let rows = db.conn().query_all_raw(stmt(db.db_backend(), &sql, values)).await?;
-    let mut counts = std::collections::HashMap::new();
-    for r in rows {
-        let c = Counts::from_query_result(&r, "")?;
-        counts.insert(c.id, c);
-    }
-    Ok(orgs
-        .into_iter()
-        .map(|org| {
-            let c = counts.get(&org.id.0);
-            Node {
-                children: c.map_or(0, |c| c.children),
-                // An inactive organization is not in its own active subtree.
-                subtree_orgs: c.map_or(0, |c| c.subtree_orgs),
-                subtree_members: c.map_or(0, |c| c.subtree_members),
-                org,
-            }
-        })
-        .collect())
+}
+
+/// Attach subtree counts (they are maintained on each row).
+async fn with_counts(_db: &Db, orgs: Vec<Org>) -> StoreResult<Vec<Node>> {
+    Ok(orgs.into_iter().map(Node::of).collect())
 }
 
 /// Filters of the organization list.
@@ -333,6 +316,19 @@ pub struct ListFilter {
     pub show: Show,
     /// Only active organizations whose term ended before this date.
     pub term_expired_before: Option<NaiveDate>,
+    /// The order of the rows.
+    pub sort: Sort,
+}
+
+/// The order of a list of organizations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// By code (the default for people).
+    #[default]
+    Code,
+    /// Tree order: every organization right after its parent's earlier descendants (by path);
+    /// the fastest order for paging through a whole scope.
+    Tree,
 }
 
 /// One page of a list.
@@ -390,23 +386,38 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
     if let Some(d) = filter.term_expired_before {
         cond = cond.add(Expr::col(("org", "term_end")).lt(d));
     }
-    let count = Query::select()
-        .expr_as(Expr::col(("org", "id")).count(), "n")
-        .from("org")
-        .cond_where(path_in_scope(scope, ("org", "path")))
-        .cond_where(cond.clone())
-        .take();
-    #[derive(FromQueryResult)]
-    struct N {
-        n: i64,
-    }
-    let total = match db.conn().query_one(&count).await? {
-        Some(r) => N::from_query_result(&r, "")?.n,
-        None => 0,
+    let unfiltered = filter.q.as_deref().is_none_or(|q| q.trim().is_empty())
+        && filter.parent_id.is_none()
+        && filter.kind.is_none()
+        && filter.domain.is_none()
+        && filter.term_expired_before.is_none()
+        && filter.show == Show::Active;
+    let total = if unfiltered {
+        // The whole active scope: the maintained rollups of its roots already hold the count.
+        roots(db, scope, Show::Active).await?.iter().map(|n| n.subtree_orgs).sum()
+    } else {
+        let count = Query::select()
+            .expr_as(Expr::col(("org", "id")).count(), "n")
+            .from("org")
+            .cond_where(path_in_scope(scope, ("org", "path")))
+            .cond_where(cond.clone())
+            .take();
+        #[derive(FromQueryResult)]
+        struct N {
+            n: i64,
+        }
+        match db.conn().query_one(&count).await? {
+            Some(r) => N::from_query_result(&r, "")?.n,
+            None => 0,
+        }
+    };
+    let order = match filter.sort {
+        Sort::Code => ("org", "code"),
+        Sort::Tree => ("org", "path"),
     };
     let q = select_in_scope(scope)
         .cond_where(cond)
-        .order_by(("org", "code"), Order::Asc)
+        .order_by(order, Order::Asc)
         .limit(per_page)
         .offset((page - 1) * per_page)
         .take();
@@ -547,26 +558,6 @@ pub async fn history(db: &Db, scope: &Scope, meta: &Meta, id: OrgId) -> StoreRes
 /// The pinyin columns of a name.
 pub(crate) fn pinyin_of(name: &str) -> PinyinKey {
     PinyinKey::of_text(name)
-}
-
-/// Recompute every organization's direct active-member count from the member table. Returns how
-/// many organizations had a count that differed (zero when the rollup is consistent).
-pub async fn rebuild_member_counts(db: &Db, scope: &Scope) -> StoreResult<u64> {
-    if scope.role().is_some() {
-        return Err(StoreError::forbidden("cli_only", "该操作只能在命令行执行"));
-    }
-    let tx = db.begin_write().await?;
-    let fix = "UPDATE org SET member_count = \
-        (SELECT COUNT(*) FROM member m WHERE m.org_id = org.id AND m.status = 'active') \
-        WHERE member_count <> (SELECT COUNT(*) FROM member m WHERE m.org_id = org.id AND m.status = 'active')";
-    let fixed = tx.execute_unprepared(fix).await?.rows_affected();
-    if fixed > 0 {
-        let entry = crate::audit::Entry::new(crate::audit::Action::Update, "org_member_count", None)
-            .changes(serde_json::json!({ "rebuilt_orgs": fixed }));
-        crate::audit::append(&tx, scope, &Meta::cli(), entry).await?;
-    }
-    tx.commit().await?;
-    Ok(fixed)
 }
 
 /// Find one active organization in scope by its code, or by its name if that name is unique in

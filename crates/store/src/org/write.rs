@@ -9,6 +9,7 @@ use jiceng_types::{FieldError, OrgId, OrgKind, OrgPath, OrgStatus, Right, Scope}
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
+use super::rollup::{adjust_chain, adjust_children};
 use super::{Org, OrgInput, fetch_one, pinyin_of, select_in_scope};
 use crate::audit::{self, Action, Entry};
 use crate::error::{StoreError, StoreResult};
@@ -128,48 +129,31 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> Sto
         let now = crate::now();
         let py = pinyin_of(input.name.as_str());
         let temp_path = format!("/~{}/", uuid::Uuid::now_v7());
-        let insert = Query::insert()
-            .into_table("org")
-            .columns([
-                "parent_id",
-                "path",
-                "depth",
-                "code",
-                "name",
-                "name_pinyin",
-                "name_initials",
-                "kind",
-                "domain",
-                "established_on",
-                "term_start",
-                "term_end",
-                "status",
-                "status_on",
-                "member_count",
-                "created_at",
-                "updated_at",
-            ])
-            .values_panic([
-                input.parent_id.map(|p| p.0).into(),
-                temp_path.into(),
-                0i32.into(),
-                input.code.as_str().into(),
-                input.name.as_str().into(),
-                py.full.into(),
-                py.initials.into(),
-                input.kind.key().into(),
-                input.domain.key().into(),
-                input.established_on.into(),
-                input.term_start.into(),
-                input.term_end.into(),
-                OrgStatus::Active.key().into(),
-                input.established_on.into(),
-                0i64.into(),
-                now.into(),
-                now.into(),
-            ])
-            .returning_col("id")
-            .take();
+        let insert = crate::sql::insert_row(
+            "org",
+            vec![
+                ("parent_id", input.parent_id.map(|p| p.0).into()),
+                ("path", temp_path.into()),
+                ("depth", 0i32.into()),
+                ("code", input.code.as_str().into()),
+                ("name", input.name.as_str().into()),
+                ("name_pinyin", py.full.into()),
+                ("name_initials", py.initials.into()),
+                ("kind", input.kind.key().into()),
+                ("domain", input.domain.key().into()),
+                ("established_on", input.established_on.into()),
+                ("term_start", input.term_start.into()),
+                ("term_end", input.term_end.into()),
+                ("status", OrgStatus::Active.key().into()),
+                ("status_on", input.established_on.into()),
+                ("member_count", 0i64.into()),
+                ("subtree_orgs", 1i64.into()),
+                ("created_at", now.into()),
+                ("updated_at", now.into()),
+            ],
+        )
+        .returning_col("id")
+        .take();
         let row = tx
             .query_one(&insert)
             .await
@@ -188,6 +172,10 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> Sto
             .and_where(Expr::col("id").eq(id.0))
             .take();
         tx.execute(&set_path).await?;
+        if let Some(p) = &parent {
+            adjust_chain(&tx, &p.path, 1, 0).await?;
+            adjust_children(&tx, p.id, 1).await?;
+        }
         let org = fetch_one(
             &tx,
             &select_in_scope(&jiceng_types::Scope::cli()).and_where(Expr::col(("org", "id")).eq(id.0)).take(),
@@ -231,9 +219,12 @@ async fn active_children(tx: &DatabaseTransaction, id: OrgId) -> StoreResult<i64
 /// Change an organization's code, name, kind, domain and dates (not its parent: see [`move_to`]).
 pub async fn update(db: &Db, scope: &Scope, meta: &Meta, id: OrgId, input: OrgInput) -> StoreResult<Org> {
     recording_denial(db, scope, meta, Some(id), async {
-        require_write(scope)?;
         let tx = db.begin_write().await?;
         let before = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
+        // Whoever may set up a top-level organization may also correct it.
+        if !(scope.can(Right::CreateRootOrgs) && before.parent_id.is_none()) {
+            require_write(scope)?;
+        }
         if before.status != OrgStatus::Active {
             return Err(StoreError::conflict("org_inactive", "该组织已撤销或合并，不能修改"));
         }
@@ -295,10 +286,27 @@ async fn rewrite_subtree(tx: &DatabaseTransaction, old: &OrgPath, new: &OrgPath)
     Ok(())
 }
 
+/// The path of the parent (the path without its last id), `None` for a root.
+fn parent_path(path: &OrgPath) -> Option<OrgPath> {
+    let ids = path.ids();
+    let (_, up) = ids.split_last()?;
+    let mut it = up.iter();
+    let mut p = OrgPath::root(*it.next()?);
+    for id in it {
+        p = p.child(*id);
+    }
+    Some(p)
+}
+
 /// Check that `target` can receive `org`'s subtree.
 fn check_target(org: &Org, target: &Org, field: &str) -> Result<(), FieldError> {
     if org.path.contains(&target.path) {
-        return Err(FieldError::new(field, "cycle", "不能调整到本组织或其下级组织之下"));
+        let msg = if field == "target_id" {
+            "不能并入本组织或其下级组织"
+        } else {
+            "不能调整到本组织或其下级组织之下"
+        };
+        return Err(FieldError::new(field, "cycle", msg));
     }
     if target.status != OrgStatus::Active {
         return Err(FieldError::new(field, "target_inactive", "目标组织已撤销或合并"));
@@ -340,6 +348,14 @@ pub async fn move_to(
         }
         let new_path = target.path.child(org.id);
         rewrite_subtree(&tx, &org.path, &new_path).await?;
+        if let Some(old_parent) = parent_path(&org.path) {
+            adjust_chain(&tx, &old_parent, -org.subtree_orgs, -org.subtree_members).await?;
+        }
+        adjust_chain(&tx, &target.path, org.subtree_orgs, org.subtree_members).await?;
+        if let Some(p) = org.parent_id {
+            adjust_children(&tx, p, -1).await?;
+        }
+        adjust_children(&tx, target.id, 1).await?;
         let q = Query::update()
             .table("org")
             .value("parent_id", target.id.0)
@@ -386,9 +402,16 @@ pub async fn dissolve(db: &Db, scope: &Scope, meta: &Meta, id: OrgId, on: NaiveD
             ));
         }
         if org.member_count > 0 {
-            return Err(StoreError::conflict("has_members", format!("该组织还有{}名党员，请先转出", org.member_count)));
+            return Err(StoreError::conflict(
+                "has_members",
+                format!("该组织还有{}名党员，请先转出党员，或将本组织合并到其他组织", org.member_count),
+            ));
         }
         set_status(&tx, id, OrgStatus::Dissolved, on, None).await?;
+        adjust_chain(&tx, &org.path, -1, 0).await?;
+        if let Some(p) = org.parent_id {
+            adjust_children(&tx, p, -1).await?;
+        }
         let detail = serde_json::json!({ "status": { "from": "active", "to": "dissolved" }, "reason": reason });
         insert_event(&tx, scope, id, "dissolved", on, detail.clone()).await?;
         audit::append(
@@ -479,8 +502,20 @@ pub async fn merge_into(
             .and_where(Expr::col("id").eq(target.id.0))
             .take();
         tx.execute(&q).await?;
-        let q = Query::update().table("org").value("member_count", 0i64).and_where(Expr::col("id").eq(id.0)).take();
+        let q = Query::update()
+            .table("org")
+            .value("member_count", 0i64)
+            .value("child_count", 0i64)
+            .and_where(Expr::col("id").eq(id.0))
+            .take();
         tx.execute(&q).await?;
+        // X's subtree leaves X's chain; all of it but X itself joins the target's chain.
+        adjust_chain(&tx, &org.path, -org.subtree_orgs, -org.subtree_members).await?;
+        adjust_chain(&tx, &target.path, org.subtree_orgs - 1, org.subtree_members).await?;
+        adjust_children(&tx, target.id, i64::try_from(children.len()).unwrap_or(0)).await?;
+        if let Some(p) = org.parent_id {
+            adjust_children(&tx, p, -1).await?;
+        }
         set_status(&tx, id, OrgStatus::Merged, on, Some(target.id)).await?;
         let detail = serde_json::json!({
             "status": { "from": "active", "to": "merged" },

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "jiceng 基层党建工作平台 API", description = "组织体系与账号的数据接口。所有调用均限于调用者所属组织及其下级（管辖范围），并写入审计记录。"),
+    info(title = "jiceng 基层党建工作平台 API", description = "组织体系与账号的数据接口。所有调用均限于调用者所属组织及其下级（管辖范围）；所有修改和越权访问均写入审计记录。"),
     modifiers(&BearerAuth),
     tags(
         (name = "orgs", description = "党组织"),
@@ -55,6 +55,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::children))
         .routes(routes!(orgs::move_org))
         .routes(routes!(orgs::dissolve))
+        .routes(routes!(orgs::merge))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get))
         .routes(routes!(users::disable))

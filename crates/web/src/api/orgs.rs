@@ -120,7 +120,7 @@ fn bad(field: &str, msg: &str) -> ApiError {
     ApiError::Store(StoreError::invalid(field, "bad_value", msg))
 }
 
-/// Organizations in the caller's scope.
+/// Organizations in the caller's scope, in tree order (each after its parent).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(ListQuery), responses(
     (status = 200, description = "组织列表", body = OrgPage),
     (status = 401, description = "未登录", body = ApiErrorBody),
@@ -146,6 +146,7 @@ pub async fn list(
         domain,
         show: if q.status.as_deref() == Some("all") { Show::All } else { Show::Active },
         term_expired_before: None,
+        sort: org::Sort::Tree,
     };
     let page = org::list(&state.db, me.scope(), &filter, q.page.unwrap_or(1), q.per_page.unwrap_or(50)).await?;
     Ok(Json(OrgPage {
@@ -213,12 +214,11 @@ pub async fn get(State(state): State<AppState>, me: ApiMe, Path(id): Path<i64>) 
     Ok(Json(OrgOut::of(&o, me.scope())))
 }
 
-/// Changed fields of an organization; absent fields keep their value. A changed `parent_id`
-/// moves the organization (with its subtree).
+/// Changed fields of an organization; absent fields keep their value. The parent is changed
+/// with `POST /api/v1/orgs/{id}/move`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrgPatch {
-    /// New parent.
-    pub parent_id: Option<i64>,
     /// Code.
     pub code: Option<String>,
     /// Name.
@@ -263,10 +263,7 @@ pub async fn patch(
     set(&mut draft.term_start, b.term_start);
     set(&mut draft.term_end, b.term_end);
     let input = draft.parse(view::today()).map_err(StoreError::Invalid)?;
-    let mut o = org::update(&state.db, s, &me.meta, o.id, input).await?;
-    if let Some(p) = b.parent_id.filter(|p| Some(OrgId(*p)) != o.parent_id) {
-        o = org::move_to(&state.db, s, &me.meta, o.id, OrgId(p), view::today()).await?;
-    }
+    let o = org::update(&state.db, s, &me.meta, o.id, input).await?;
     Ok(Json(OrgOut::of(&o, s)))
 }
 
@@ -341,5 +338,32 @@ pub async fn dissolve(
 ) -> Result<Json<OrgOut>, ApiError> {
     let on = effective(b.on)?;
     let o = org::dissolve(&state.db, me.scope(), &me.meta, OrgId(id), on, &b.reason).await?;
+    Ok(Json(OrgOut::of(&o, me.scope())))
+}
+
+/// Merge an organization into another.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MergeIn {
+    /// The organization that receives the children and members.
+    pub target_id: i64,
+    /// Effective date (YYYY-MM-DD, default today).
+    pub on: Option<String>,
+}
+
+/// Merge an organization into another in scope: its active children and its members move to the
+/// target; it is kept, marked as merged, with its history.
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/merge", tag = "orgs", params(("id" = i64, Path, description = "组织 id")), request_body = MergeIn, responses(
+    (status = 200, description = "已合并", body = OrgOut),
+    (status = 403, description = "无权限（如合并本级组织）", body = ApiErrorBody),
+    (status = 422, description = "目标无效", body = ApiErrorBody),
+))]
+pub async fn merge(
+    State(state): State<AppState>,
+    me: ApiMe,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MergeIn>,
+) -> Result<Json<OrgOut>, ApiError> {
+    let on = effective(b.on)?;
+    let o = org::merge_into(&state.db, me.scope(), &me.meta, OrgId(id), OrgId(b.target_id), on).await?;
     Ok(Json(OrgOut::of(&o, me.scope())))
 }

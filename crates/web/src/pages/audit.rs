@@ -4,7 +4,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use chrono::{Duration, NaiveTime, TimeZone};
-use jiceng_store::StoreError;
 use jiceng_store::audit::{self, Action, Filter, Record};
 use jiceng_types::Right;
 use serde::Deserialize;
@@ -93,6 +92,9 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<AuditQu
         to: day_start(&q.to, 1),
         before_id: q.before.trim().parse().ok(),
     };
+    if !me.scope().can(Right::ReadAudit) {
+        return Err(super::deny(&state, &me, "audit_log", "no_audit_right", "您没有查看审计记录的权限").await);
+    }
     let records = audit::list(&state.db, me.scope(), &filter, PAGE).await?;
     let more = if records.len() as u64 == PAGE {
         records.last().map(|r| {
@@ -131,8 +133,7 @@ pub struct VerifyPage {
 /// `GET /audit/verify`: check the whole hash chain (read-only).
 pub async fn verify(State(state): State<AppState>, me: Me) -> Result<VerifyPage, PageError> {
     if !me.scope().can(Right::ReadAudit) {
-        audit::record_denied(&state.db, me.scope(), &me.meta, "audit_log", None, "no_audit_right").await?;
-        return Err(StoreError::forbidden("no_audit_right", "您没有查看审计记录的权限").into());
+        return Err(super::deny(&state, &me, "audit_log", "no_audit_right", "您没有查看审计记录的权限").await);
     }
     let report = audit::verify(&state.db).await?;
     Ok(VerifyPage { ctx: Ctx::new(&me, "审计链校验", "audit"), report })

@@ -21,6 +21,8 @@ pub struct LoginPage {
     username: String,
     next: String,
     error: String,
+    threshold: u32,
+    lock_minutes: u32,
 }
 
 /// Query of the login page.
@@ -31,11 +33,23 @@ pub struct LoginQuery {
 }
 
 /// The login form (or the home page for someone already signed in).
-pub async fn form(me: Option<Me>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    me: Option<Me>,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, PageError> {
     if me.is_some() {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
-    LoginPage { username: String::new(), next: q.next, error: String::new() }.into_response()
+    let p = jiceng_store::settings::security_policy(&state.db).await?;
+    let page = LoginPage {
+        username: String::new(),
+        next: q.next,
+        error: String::new(),
+        threshold: p.lockout_threshold,
+        lock_minutes: p.lockout_minutes,
+    };
+    Ok(page.into_response())
 }
 
 /// The login form's fields.
@@ -76,7 +90,14 @@ pub async fn submit(
             Ok((jar.add(cookie), Redirect::to(&to)).into_response())
         }
         Err(e) => {
-            let page = LoginPage { username: f.username, next: f.next, error: e.message() };
+            let p = jiceng_store::settings::security_policy(&state.db).await?;
+            let page = LoginPage {
+                username: f.username,
+                next: f.next,
+                error: e.message(),
+                threshold: p.lockout_threshold,
+                lock_minutes: p.lockout_minutes,
+            };
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
     }

@@ -21,6 +21,20 @@ pub async fn not_found() -> Response {
     plain_page(StatusCode::NOT_FOUND, "页面不存在", "您访问的页面不存在。", &current_request_id())
 }
 
+/// Refuse a page for lack of a right: record the refusal in the audit trail, answer 403.
+pub async fn deny(
+    state: &crate::AppState,
+    me: &crate::extract::Me,
+    object_type: &'static str,
+    code: &'static str,
+    message: &str,
+) -> crate::error::PageError {
+    if let Err(e) = jiceng_store::audit::record_denied(&state.db, me.scope(), &me.meta, object_type, None, code).await {
+        return e.into();
+    }
+    jiceng_store::StoreError::forbidden(code, message).into()
+}
+
 /// Field errors keyed by field, for re-rendering a form next to each input.
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors(pub Vec<jiceng_types::FieldError>);

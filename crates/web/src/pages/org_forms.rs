@@ -62,11 +62,11 @@ fn form(
     }
 }
 
-fn refuse_without(me: &Me, right: Right) -> Result<(), PageError> {
+async fn refuse_without(state: &AppState, me: &Me, right: Right) -> Result<(), PageError> {
     if me.scope().can(right) {
         Ok(())
     } else {
-        Err(PageError::Store(StoreError::forbidden("no_org_write_right", "您没有维护组织体系的权限")))
+        Err(super::deny(state, me, "org", "no_org_write_right", "您没有维护组织体系的权限").await)
     }
 }
 
@@ -74,11 +74,11 @@ fn refuse_without(me: &Me, right: Right) -> Result<(), PageError> {
 pub async fn new_form(State(state): State<AppState>, me: Me, Query(q): Query<NewQuery>) -> Result<OrgForm, PageError> {
     let parent = match q.parent.trim().parse::<i64>() {
         Ok(id) => {
-            refuse_without(&me, Right::WriteOrgs)?;
+            refuse_without(&state, &me, Right::WriteOrgs).await?;
             Some(org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?)
         }
         Err(_) => {
-            refuse_without(&me, Right::CreateRootOrgs)?;
+            refuse_without(&state, &me, Right::CreateRootOrgs).await?;
             None
         }
     };
@@ -113,8 +113,10 @@ pub async fn create(State(state): State<AppState>, me: Me, Form(draft): Form<Org
 
 /// `GET /orgs/{id}/edit`
 pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<OrgForm, PageError> {
-    refuse_without(&me, Right::WriteOrgs)?;
     let o = org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?;
+    if !(me.scope().can(Right::CreateRootOrgs) && o.parent_id.is_none()) {
+        refuse_without(&state, &me, Right::WriteOrgs).await?;
+    }
     let draft = OrgDraft::of(&o);
     Ok(form(
         &me,
@@ -218,7 +220,7 @@ fn action_page(me: &Me, org: Org, kind: &'static str, form: ActionForm, errors: 
 }
 
 async fn load_for_action(state: &AppState, me: &Me, id: i64) -> Result<Org, PageError> {
-    refuse_without(me, Right::WriteOrgs)?;
+    refuse_without(state, me, Right::WriteOrgs).await?;
     Ok(org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?)
 }
 

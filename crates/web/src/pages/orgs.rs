@@ -204,7 +204,7 @@ pub async fn detail(
     Ok(DetailPage {
         ctx: Ctx::new(&me, o.name.clone(), "orgs").with_flash(q.done.as_deref()),
         expired: o.term_expired(view::today()),
-        can_edit: write,
+        can_edit: write || (active && s.can(Right::CreateRootOrgs) && o.parent_id.is_none()),
         can_add_child: write && !o.kind.is_branch(),
         can_restructure: write && !s.is_root(&o.path) && o.parent_id.is_some(),
         show_members: s.can(Right::ReadMembers),

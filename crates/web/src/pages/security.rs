@@ -78,11 +78,11 @@ pub struct SecurityPage {
     sessions: Vec<SessionInfo>,
 }
 
-fn require(me: &Me) -> Result<(), PageError> {
+async fn require(state: &AppState, me: &Me) -> Result<(), PageError> {
     if me.scope().can(Right::SecurityPolicy) {
         Ok(())
     } else {
-        Err(StoreError::forbidden("no_security_right", "只有安全管理员可以查看安全策略").into())
+        Err(super::deny(state, me, "setting", "no_security_right", "只有安全管理员可以查看安全策略").await)
     }
 }
 
@@ -92,7 +92,7 @@ pub async fn show(
     me: Me,
     Query(q): Query<DoneQuery>,
 ) -> Result<SecurityPage, PageError> {
-    require(&me)?;
+    require(&state, &me).await?;
     let policy = settings::security_policy(&state.db).await?;
     let sessions = auth::sessions_of(&state.db, me.scope(), None).await?;
     Ok(SecurityPage {
@@ -113,7 +113,7 @@ pub async fn update(State(state): State<AppState>, me: Me, Form(f): Form<PolicyF
         },
         Err(e) => e,
     };
-    require(&me)?;
+    require(&state, &me).await?;
     let sessions = auth::sessions_of(&state.db, me.scope(), None).await?;
     let page =
         SecurityPage { ctx: Ctx::new(&me, "安全策略", "security"), form: f, errors: FormErrors(errors), sessions };

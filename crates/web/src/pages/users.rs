@@ -23,6 +23,7 @@ use crate::view::Ctx;
 pub struct ListPage {
     ctx: Ctx,
     users: Vec<User>,
+    truncated: bool,
     q: String,
     role: String,
     roles: Vec<Role>,
@@ -45,13 +46,18 @@ fn manageable_roles(me: &Me) -> Vec<Role> {
 
 /// `GET /users`
 pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQuery>) -> Result<ListPage, PageError> {
+    if !me.scope().can(Right::ReadUsers) {
+        return Err(super::deny(&state, &me, "user", "no_user_right", "您没有查看账号的权限").await);
+    }
     let filter = UserFilter { q: Some(q.q.clone()), role: Role::parse(&q.role), org_id: None };
     let users = auth::list_users(&state.db, me.scope(), &filter).await?;
+    let truncated = users.len() >= 500;
     Ok(ListPage {
         ctx: Ctx::new(&me, "账号管理", "users").with_flash(q.done.as_deref()),
         users,
         q: q.q,
         role: q.role,
+        truncated,
         roles: Role::ALL.to_vec(),
         can_create: me.scope().can(Right::ManageUsers),
     })
@@ -81,9 +87,9 @@ pub struct NewForm {
 }
 
 /// `GET /users/new`
-pub async fn new_form(me: Me) -> Result<NewPage, PageError> {
+pub async fn new_form(State(state): State<AppState>, me: Me) -> Result<NewPage, PageError> {
     if !me.scope().can(Right::ManageUsers) {
-        return Err(StoreError::forbidden("no_user_right", "您没有管理账号的权限").into());
+        return Err(super::deny(&state, &me, "user", "no_user_right", "您没有管理账号的权限").await);
     }
     let roles = manageable_roles(&me);
     let draft =
