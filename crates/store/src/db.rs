@@ -26,6 +26,9 @@ pub enum Backend {
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    /// The security policy, read at most every few seconds (every request needs it).
+    pub(crate) policy_cache:
+        std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, crate::settings::SecurityPolicy)>>>,
 }
 
 impl Db {
@@ -44,7 +47,7 @@ impl Db {
         opt.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
         match backend {
             Backend::Sqlite => {
-                opt.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+                opt.max_connections(sqlite_pool_size()).min_connections(1).map_sqlx_sqlite_opts(|o| {
                     o.create_if_missing(true)
                         .busy_timeout(Duration::from_secs(5))
                         .journal_mode(SqliteJournalMode::Wal)
@@ -59,7 +62,7 @@ impl Db {
             }
         }
         let conn = Database::connect(opt).await?;
-        Ok(Db { conn, backend })
+        Ok(Db { conn, backend, policy_cache: Default::default() })
     }
 
     /// Apply every migration not yet applied.
@@ -113,4 +116,11 @@ impl Db {
     pub fn raw(&self) -> &DatabaseConnection {
         &self.conn
     }
+}
+
+/// SQLite connections in the pool: `JICENG_SQLITE_POOL`, else 4. Each SQLite connection runs on
+/// its own thread; more connections than cores only add thread switches (measured: see
+/// docs/performance.md).
+fn sqlite_pool_size() -> u32 {
+    std::env::var("JICENG_SQLITE_POOL").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=64).contains(n)).unwrap_or(4)
 }

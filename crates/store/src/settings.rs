@@ -77,16 +77,33 @@ struct Row {
 }
 
 /// The current security policy (defaults where unset).
+///
+/// Cached for a few seconds: a change made through [`set_security_policy`] applies at once in
+/// this process, and within [`POLICY_CACHE`] in other processes sharing the database.
 pub async fn security_policy(db: &Db) -> StoreResult<SecurityPolicy> {
+    if let Ok(cache) = db.policy_cache.lock() {
+        if let Some((at, p)) = *cache {
+            if at.elapsed() < POLICY_CACHE {
+                return Ok(p);
+            }
+        }
+    }
     let q = Query::select().column("value").from("setting").and_where(Expr::col("key").eq(SECURITY_KEY)).take();
-    match db.conn().query_one(&q).await? {
+    let policy = match db.conn().query_one(&q).await? {
         Some(r) => {
             let row = Row::from_query_result(&r, "")?;
-            serde_json::from_str(&row.value).map_err(|e| StoreError::Corrupt(format!("setting security: {e}")))
+            serde_json::from_str(&row.value).map_err(|e| StoreError::Corrupt(format!("setting security: {e}")))?
         }
-        None => Ok(SecurityPolicy::default()),
+        None => SecurityPolicy::default(),
+    };
+    if let Ok(mut cache) = db.policy_cache.lock() {
+        *cache = Some((std::time::Instant::now(), policy));
     }
+    Ok(policy)
 }
+
+/// How long a read of the security policy is reused.
+pub const POLICY_CACHE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Change the security policy (安全管理员 only); audited with before/after.
 pub async fn set_security_policy(db: &Db, scope: &Scope, meta: &Meta, policy: SecurityPolicy) -> StoreResult<()> {
@@ -115,5 +132,8 @@ pub async fn set_security_policy(db: &Db, scope: &Scope, meta: &Meta, policy: Se
     )
     .await?;
     tx.commit().await?;
+    if let Ok(mut cache) = db.policy_cache.lock() {
+        *cache = None;
+    }
     Ok(())
 }

@@ -206,6 +206,11 @@ pub async fn login(
     Ok(Ok(LoginOk { session_secret: secret, user }))
 }
 
+struct Sess {
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+}
+
 /// Resolve a session cookie. Expired sessions (idle or absolute timeout) are deleted; sessions of
 /// disabled accounts do not resolve. `last_seen_at` is refreshed at most once a minute.
 pub async fn authenticate_session(db: &Db, secret: &str) -> StoreResult<Option<Authed>> {
@@ -215,19 +220,22 @@ pub async fn authenticate_session(db: &Db, secret: &str) -> StoreResult<Option<A
     let id_hash = secret_hash(secret);
     #[derive(FromQueryResult)]
     struct S {
-        user_id: i64,
-        created_at: DateTime<Utc>,
-        last_seen_at: DateTime<Utc>,
+        session_created_at: DateTime<Utc>,
+        session_last_seen_at: DateTime<Utc>,
     }
-    let q = Query::select()
-        .columns(["user_id", "created_at", "last_seen_at"])
-        .from("session")
-        .and_where(Expr::col("id_hash").eq(id_hash.as_str()))
+    // The session and its account in one query.
+    let q = select_users()
+        .expr_as(Expr::col(("session", "created_at")), "session_created_at")
+        .expr_as(Expr::col(("session", "last_seen_at")), "session_last_seen_at")
+        .inner_join("session", Expr::col(("session", "user_id")).equals(("app_user", "id")))
+        .and_where(Expr::col(("session", "id_hash")).eq(id_hash.as_str()))
         .take();
     let Some(r) = db.conn().query_one(&q).await? else {
         return Ok(None);
     };
     let s = S::from_query_result(&r, "")?;
+    let row = super::users::UserRow::from_query_result(&r, "")?;
+    let s = Sess { created_at: s.session_created_at, last_seen_at: s.session_last_seen_at };
     let policy = security_policy(db).await?;
     let now = crate::now();
     let idle = now - s.last_seen_at > Duration::minutes(i64::from(policy.idle_timeout_minutes));
@@ -239,10 +247,6 @@ pub async fn authenticate_session(db: &Db, secret: &str) -> StoreResult<Option<A
         tx.commit().await?;
         return Ok(None);
     }
-    let q = select_users().and_where(Expr::col(("app_user", "id")).eq(s.user_id)).take();
-    let Some(row) = fetch_user(db.conn(), &q).await? else {
-        return Ok(None);
-    };
     let user = row.into_user()?;
     if !user.is_active() {
         return Ok(None);

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::Serialize;
 
 use super::login::Authed;
-use super::users::{fetch_user, select_users};
+use super::users::select_users;
 use super::{random_secret, secret_hash};
 use crate::audit::{self, Action, Entry};
 use crate::error::{StoreError, StoreResult};
@@ -131,39 +131,41 @@ pub async fn authenticate_token(db: &Db, secret: &str) -> StoreResult<Option<Aut
     }
     #[derive(FromQueryResult)]
     struct T {
-        id: i64,
-        user_id: i64,
-        expires_at: Option<DateTime<Utc>>,
-        revoked_at: Option<DateTime<Utc>>,
-        last_used_at: Option<DateTime<Utc>>,
+        token_id: i64,
+        token_expires_at: Option<DateTime<Utc>>,
+        token_revoked_at: Option<DateTime<Utc>>,
+        token_last_used_at: Option<DateTime<Utc>>,
     }
-    let q = Query::select()
-        .columns(["id", "user_id", "expires_at", "revoked_at", "last_used_at"])
-        .from("api_token")
-        .and_where(Expr::col("token_hash").eq(secret_hash(secret)))
+    // The token and its owner in one query.
+    let q = select_users()
+        .expr_as(Expr::col(("api_token", "id")), "token_id")
+        .expr_as(Expr::col(("api_token", "expires_at")), "token_expires_at")
+        .expr_as(Expr::col(("api_token", "revoked_at")), "token_revoked_at")
+        .expr_as(Expr::col(("api_token", "last_used_at")), "token_last_used_at")
+        .inner_join("api_token", Expr::col(("api_token", "user_id")).equals(("app_user", "id")))
+        .and_where(Expr::col(("api_token", "token_hash")).eq(secret_hash(secret)))
         .take();
     let Some(r) = db.conn().query_one(&q).await? else {
         return Ok(None);
     };
     let t = T::from_query_result(&r, "")?;
+    let row = super::users::UserRow::from_query_result(&r, "")?;
     let now = crate::now();
-    if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
+    if t.token_revoked_at.is_some() || t.token_expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    let Some(row) =
-        fetch_user(db.conn(), &select_users().and_where(Expr::col(("app_user", "id")).eq(t.user_id)).take()).await?
-    else {
-        return Ok(None);
-    };
     let user = row.into_user()?;
     // An owner who must change a one-time password is still resolved; the web layer refuses
     // such a caller with a clear answer.
     if !user.is_active() {
         return Ok(None);
     }
-    if t.last_used_at.is_none_or(|l| now - l > Duration::seconds(60)) {
-        let q =
-            Query::update().table("api_token").value("last_used_at", now).and_where(Expr::col("id").eq(t.id)).take();
+    if t.token_last_used_at.is_none_or(|l| now - l > Duration::seconds(60)) {
+        let q = Query::update()
+            .table("api_token")
+            .value("last_used_at", now)
+            .and_where(Expr::col("id").eq(t.token_id))
+            .take();
         db.conn().execute(&q).await?;
     }
     let scope = user.scope();

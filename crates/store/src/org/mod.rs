@@ -95,7 +95,7 @@ impl Org {
     }
 }
 
-#[derive(Debug, FromQueryResult)]
+#[derive(Debug, FromQueryResult, serde::Deserialize)]
 struct OrgRow {
     id: i64,
     parent_id: Option<i64>,
@@ -177,9 +177,14 @@ fn select_in_scope(scope: &Scope) -> SelectStatement {
         .take()
 }
 
-pub(crate) async fn fetch_all<C: ConnectionTrait>(conn: &C, stmt: &SelectStatement) -> StoreResult<Vec<Org>> {
-    let rows = conn.query_all(stmt).await?;
-    rows.iter().map(|r| Org::try_from(OrgRow::from_query_result(r, "")?)).collect()
+/// The organizations a select returns, in `order` (`"t.code"` or `"t.path"`).
+pub(crate) async fn fetch_all<C: ConnectionTrait>(
+    conn: &C,
+    stmt: &SelectStatement,
+    order: &str,
+) -> StoreResult<Vec<Org>> {
+    let rows: Vec<OrgRow> = crate::sql::fetch_json(conn, stmt, &COLUMNS, order).await?;
+    rows.into_iter().map(Org::try_from).collect()
 }
 
 pub(crate) async fn fetch_one<C: ConnectionTrait>(conn: &C, stmt: &SelectStatement) -> StoreResult<Option<Org>> {
@@ -263,18 +268,23 @@ pub async fn roots(db: &Db, scope: &Scope, show: Show) -> StoreResult<Vec<Node>>
     };
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
-    let orgs = fetch_all(db.conn(), &q).await?;
+    let orgs = fetch_all(db.conn(), &q, "t.code").await?;
     with_counts(db, orgs).await
 }
 
 /// The organizations directly below `parent`, with subtree counts. `NotFound` if `parent` is
 /// outside the scope.
 pub async fn children(db: &Db, scope: &Scope, meta: &Meta, parent: OrgId, show: Show) -> StoreResult<Vec<Node>> {
-    get(db, scope, meta, parent).await?;
+    require_read(scope)?;
     let mut q = select_in_scope(scope).and_where(Expr::col(("org", "parent_id")).eq(parent.0)).take();
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
-    let orgs = fetch_all(db.conn(), &q).await?;
+    let orgs = fetch_all(db.conn(), &q, "t.code").await?;
+    // A child in scope means its parent is too (scopes are subtrees); only an empty answer needs
+    // the parent checked, so that an out-of-scope parent is NotFound rather than childless.
+    if orgs.is_empty() {
+        get(db, scope, meta, parent).await?;
+    }
     with_counts(db, orgs).await
 }
 
@@ -411,9 +421,9 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
             None => 0,
         }
     };
-    let order = match filter.sort {
-        Sort::Code => ("org", "code"),
-        Sort::Tree => ("org", "path"),
+    let (order, agg_order) = match filter.sort {
+        Sort::Code => (("org", "code"), "t.code"),
+        Sort::Tree => (("org", "path"), "t.path"),
     };
     let q = select_in_scope(scope)
         .cond_where(cond)
@@ -421,7 +431,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
         .limit(per_page)
         .offset((page - 1) * per_page)
         .take();
-    let items = fetch_all(db.conn(), &q).await?;
+    let items = fetch_all(db.conn(), &q, agg_order).await?;
     Ok(Page { items, total: u64::try_from(total).unwrap_or(0), page, per_page })
 }
 
@@ -437,7 +447,7 @@ pub async fn ancestors(db: &Db, scope: &Scope, org: &Org) -> StoreResult<Vec<Org
         .and_where(Expr::col(("org", "id")).is_in(ids))
         .order_by(("org", "path"), Order::Asc)
         .take();
-    fetch_all(db.conn(), &q).await
+    fetch_all(db.conn(), &q, "t.path").await
 }
 
 /// Totals for the caller's scope: active organizations and active members.
@@ -588,7 +598,7 @@ pub async fn resolve(
         .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
         .limit(2)
         .take();
-    let mut found = fetch_all(db.conn(), &q).await?;
+    let mut found = fetch_all(db.conn(), &q, "t.code").await?;
     Ok(match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(FieldError::new(field, "org_not_found", format!("未找到“{text}”，或不在您的管辖范围内"))),
