@@ -81,12 +81,9 @@ struct Row {
 /// Cached for a few seconds: a change made through [`set_security_policy`] applies at once in
 /// this process, and within [`POLICY_CACHE`] in other processes sharing the database.
 pub async fn security_policy(db: &Db) -> StoreResult<SecurityPolicy> {
-    if let Ok(cache) = db.policy_cache.lock() {
-        if let Some((at, p)) = *cache {
-            if at.elapsed() < POLICY_CACHE {
-                return Ok(p);
-            }
-        }
+    let cached = db.policy_cache.lock().ok().and_then(|c| *c).filter(|(at, _)| at.elapsed() < POLICY_CACHE);
+    if let Some((_, p)) = cached {
+        return Ok(p);
     }
     let q = Query::select().column("value").from("setting").and_where(Expr::col("key").eq(SECURITY_KEY)).take();
     let policy = match db.conn().query_one(&q).await? {
