@@ -76,8 +76,22 @@ pub async fn restore(args: BackupArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("SQLite 的恢复按数据目录进行，请使用 --data-dir 而不是 --db");
     }
     let _lock = lock_data_dir(&args.db.data_dir).context("请先停止 jiceng serve 再恢复")?;
-    check_backup(&args.file).await?;
+    if !args.file.is_file() {
+        anyhow::bail!("备份文件 {} 不存在", args.file.display());
+    }
+    // Check a private copy (the check opens it read-write), then swap it in.
     let current = config::sqlite_path(&args.db);
+    let incoming = current.with_extension("db.restoring");
+    std::fs::copy(&args.file, &incoming).with_context(|| format!("无法复制 {}", args.file.display()))?;
+    if let Err(e) = check_backup(&incoming).await {
+        for ext in ["db.restoring", "db.restoring-wal", "db.restoring-shm"] {
+            let _ = std::fs::remove_file(current.with_extension(ext));
+        }
+        return Err(e);
+    }
+    for ext in ["db.restoring-wal", "db.restoring-shm"] {
+        let _ = std::fs::remove_file(current.with_extension(ext));
+    }
     if current.exists() {
         let aside = current.with_extension(format!("db.before-restore-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")));
         std::fs::rename(&current, &aside).with_context(|| format!("无法移开当前数据库 {}", current.display()))?;
@@ -86,7 +100,7 @@ pub async fn restore(args: BackupArgs) -> anyhow::Result<ExitCode> {
         }
         println!("原数据库已保存为 {}。", aside.display());
     }
-    std::fs::copy(&args.file, &current).with_context(|| format!("无法复制 {}", args.file.display()))?;
+    std::fs::rename(&incoming, &current).with_context(|| format!("无法放置 {}", current.display()))?;
     let db = config::open_migrated(&args.db).await?;
     audit::record(
         &db,
@@ -108,10 +122,7 @@ pub async fn restore(args: BackupArgs) -> anyhow::Result<ExitCode> {
 
 /// Check that a file is a sound jiceng SQLite database.
 async fn check_backup(file: &Path) -> anyhow::Result<()> {
-    if !file.is_file() {
-        anyhow::bail!("备份文件 {} 不存在", file.display());
-    }
-    let db = Db::connect(&format!("sqlite://{}?mode=ro", file.display()))
+    let db = Db::connect(&format!("sqlite://{}?mode=rw", file.display()))
         .await
         .map_err(|e| anyhow::anyhow!("无法打开备份文件：{}", config::describe(&e)))?;
     let ok = db

@@ -68,8 +68,10 @@ impl TestDb {
     }
 
     /// Drop the database (PostgreSQL) or delete its directory (SQLite).
-    pub async fn cleanup(self) {
-        let TestDb { db, dir, pg } = self;
+    pub async fn cleanup(mut self) {
+        let dir = self.dir.take();
+        let pg = self.pg.take();
+        let db = self.db.clone();
         let _ = db.close().await;
         if let Some(dir) = dir {
             let _ = std::fs::remove_dir_all(dir);
@@ -79,6 +81,15 @@ impl TestDb {
         {
             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
             let _ = admin.close().await;
+        }
+    }
+}
+
+impl Drop for TestDb {
+    /// A test that panicked never reaches `cleanup`: remove its SQLite directory anyway.
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

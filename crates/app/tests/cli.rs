@@ -1,0 +1,160 @@
+//! The `jiceng` command line, run as a real process: its commands, exit codes, one-line errors,
+//! and the SQLite backup/restore round trip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const PASSWORD: &str = "Cli-Test-Pass1";
+
+fn jiceng(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jiceng"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("JICENG_DATABASE_URL")
+        .env("JICENG_LOG", "warn")
+        .output()
+        .expect("run jiceng")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(tag: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("jiceng-cli-{tag}-{}-{}", std::process::id(), rand_suffix()));
+        let _ = std::fs::remove_dir_all(&d);
+        Dir(d)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+#[test]
+fn every_command_has_help() {
+    let d = Dir::new("help");
+    for cmd in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["migrate", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "list", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
+        vec!["audit", "verify", "--help"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_jiceng")).args(&cmd).output().expect("run");
+        assert!(o.status.success(), "{cmd:?}: {}", text(&o));
+        assert!(!o.stdout.is_empty());
+    }
+    drop(d);
+}
+
+#[test]
+fn demo_users_backup_restore_and_audit() {
+    let d = Dir::new("flow");
+    let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("county_admin"));
+
+    // A second load is refused with a readable line and exit code 2.
+    let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("已有组织数据"));
+
+    // Accounts.
+    let o = jiceng(&["user", "add", "wangfang", "--name", "王芳", "--role", "乡镇/工委管理员", "--org", "NOPE"], &d.0);
+    assert_eq!(o.status.code(), Some(1));
+    let line = String::from_utf8_lossy(&o.stderr);
+    assert!(line.starts_with("错误："), "{line}");
+    assert_eq!(line.trim().lines().count(), 1, "one readable line: {line}");
+    assert!(!line.contains("panicked") && !line.contains("backtrace"));
+
+    let list = jiceng(&["user", "list", "--format", "json"], &d.0);
+    assert!(list.status.success());
+    let users: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    let town = users.as_array().unwrap().iter().find(|u| u["username"] == "town_admin").expect("town_admin");
+    assert_eq!(town["role"], "township_admin");
+
+    let o = jiceng(&["user", "add", "wangfang", "--name", "王芳", "--role", "branch_secretary", "--org", "BAD CODE"], &d.0);
+    assert_eq!(o.status.code(), Some(1));
+    let o = jiceng(&["user", "add", "newsys", "--name", "新管理员", "--role", "security_admin"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("一次性密码"));
+    let o = jiceng(&["user", "disable", "newsys"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = jiceng(&["user", "reset-password", "ghost"], &d.0);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Online backup, a change after it, then restore: the change is gone and the chain is intact.
+    let backup = d.0.join("backup.db");
+    let o = jiceng(&["backup", backup.to_str().unwrap()], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = jiceng(&["backup", backup.to_str().unwrap()], &d.0);
+    assert_eq!(o.status.code(), Some(1), "refuses to overwrite");
+    let o = jiceng(&["user", "add", "afterbackup", "--name", "备份后", "--role", "audit_admin"], &d.0);
+    assert!(o.status.success());
+    let o = jiceng(&["restore", backup.to_str().unwrap()], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整"), "{}", text(&o));
+    let list = jiceng(&["user", "list", "--format", "json"], &d.0);
+    let users: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert!(users.as_array().unwrap().iter().all(|u| u["username"] != "afterbackup"));
+
+    // A file that is not a jiceng backup is refused.
+    let junk = d.0.join("junk.db");
+    std::fs::write(&junk, b"not a database").unwrap();
+    let o = jiceng(&["restore", junk.to_str().unwrap()], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    let o = jiceng(&["audit", "verify"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("审计链完整"));
+}
+
+#[test]
+fn audit_verify_names_the_tampered_row() {
+    let d = Dir::new("tamper");
+    assert!(jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0).status.success());
+    assert!(jiceng(&["user", "add", "extra1", "--name", "甲", "--role", "audit_admin"], &d.0).status.success());
+    assert!(jiceng(&["user", "add", "extra2", "--name", "乙", "--role", "audit_admin"], &d.0).status.success());
+    // Tamper with row 2 behind the application's back (dropping the append-only guard first).
+    let url = format!("sqlite://{}?mode=rw", d.0.join("jiceng.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = jiceng_store::Db::connect(&url).await.unwrap();
+        db.raw().execute_unprepared("DROP TRIGGER audit_log_no_update").await.unwrap();
+        db.raw().execute_unprepared("UPDATE audit_log SET username = 'someone' WHERE id = 2").await.unwrap();
+    });
+    let o = jiceng(&["audit", "verify"], &d.0);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("第 2 条"), "{}", text(&o));
+}
+
+#[test]
+fn bad_database_url_is_one_line() {
+    let d = Dir::new("badurl");
+    let o = Command::new(env!("CARGO_BIN_EXE_jiceng"))
+        .args(["migrate", "--db", "mysql://nowhere/x"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("sqlite") && err.contains("postgres"), "{err}");
+    drop(d);
+}
