@@ -40,14 +40,12 @@ pub(crate) fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Stateme
 /// SQLite rows cross from the database thread one by one, each value copied; a list of fifty
 /// organizations costs more in that crossing than in the query. Aggregating the rows into one
 /// JSON array in the database (`json_group_array` / `json_agg`) makes it one value and one
-/// crossing (measured in docs/performance.md). `columns` are the selected columns' names and
-/// `order` the aggregate's `ORDER BY` over them (e.g. `"t.code"`), since an aggregate does not
-/// keep the subquery's order by itself.
+/// crossing (measured in docs/performance.md). An aggregate does not promise to keep the
+/// subquery's order, so callers sort the decoded rows themselves.
 pub(crate) async fn fetch_json<T, C>(
     conn: &C,
     stmt: &sea_orm::sea_query::SelectStatement,
     columns: &[&str],
-    order: &str,
 ) -> crate::StoreResult<Vec<T>>
 where
     T: serde::de::DeserializeOwned,
@@ -58,11 +56,10 @@ where
     let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', t.\"{c}\"")).collect();
     let pairs = pairs.join(", ");
     let sql = match backend {
-        DbBackend::Postgres => format!(
-            "SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order})::text, '[]') AS j FROM ({}) AS t",
-            inner.sql
-        ),
-        _ => format!("SELECT json_group_array(json_object({pairs}) ORDER BY {order}) AS j FROM ({}) AS t", inner.sql),
+        DbBackend::Postgres => {
+            format!("SELECT COALESCE(json_agg(json_build_object({pairs}))::text, '[]') AS j FROM ({}) AS t", inner.sql)
+        }
+        _ => format!("SELECT json_group_array(json_object({pairs})) AS j FROM ({}) AS t", inner.sql),
     };
     let values = inner.values.map(|v| v.0).unwrap_or_default();
     let row = conn.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;

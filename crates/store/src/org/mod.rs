@@ -177,14 +177,19 @@ fn select_in_scope(scope: &Scope) -> SelectStatement {
         .take()
 }
 
-/// The organizations a select returns, in `order` (`"t.code"` or `"t.path"`).
+/// The organizations a select returns, sorted by code or in tree order (path).
 pub(crate) async fn fetch_all<C: ConnectionTrait>(
     conn: &C,
     stmt: &SelectStatement,
-    order: &str,
+    sort: Sort,
 ) -> StoreResult<Vec<Org>> {
-    let rows: Vec<OrgRow> = crate::sql::fetch_json(conn, stmt, &COLUMNS, order).await?;
-    rows.into_iter().map(Org::try_from).collect()
+    let rows: Vec<OrgRow> = crate::sql::fetch_json(conn, stmt, &COLUMNS).await?;
+    let mut orgs = rows.into_iter().map(Org::try_from).collect::<StoreResult<Vec<Org>>>()?;
+    match sort {
+        Sort::Code => orgs.sort_by(|a, b| a.code.cmp(&b.code)),
+        Sort::Tree => orgs.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str())),
+    }
+    Ok(orgs)
 }
 
 pub(crate) async fn fetch_one<C: ConnectionTrait>(conn: &C, stmt: &SelectStatement) -> StoreResult<Option<Org>> {
@@ -268,8 +273,48 @@ pub async fn roots(db: &Db, scope: &Scope, show: Show) -> StoreResult<Vec<Node>>
     };
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
-    let orgs = fetch_all(db.conn(), &q, "t.code").await?;
+    let orgs = fetch_all(db.conn(), &q, Sort::Code).await?;
     with_counts(db, orgs).await
+}
+
+/// The top of the caller's tree with its first level opened: each root of the scope with its
+/// direct children, in one query.
+pub async fn top(db: &Db, scope: &Scope, show: Show) -> StoreResult<Vec<(Node, Vec<Node>)>> {
+    require_read(scope)?;
+    let mut q = select_in_scope(scope);
+    match scope.roots() {
+        None => {
+            let root_ids = Query::select().column("id").from("org").and_where(Expr::col("parent_id").is_null()).take();
+            q.cond_where(
+                Condition::any()
+                    .add(Expr::col(("org", "parent_id")).is_null())
+                    .add(Expr::col(("org", "parent_id")).in_subquery(root_ids)),
+            );
+        }
+        Some(roots) => {
+            let paths: Vec<String> = roots.iter().map(|p| p.as_str().to_string()).collect();
+            let ids: Vec<i64> = roots.iter().filter_map(|p| p.leaf()).map(|i| i.0).collect();
+            q.cond_where(
+                Condition::any()
+                    .add(Expr::col(("org", "path")).is_in(paths))
+                    .add(Expr::col(("org", "parent_id")).is_in(ids)),
+            );
+        }
+    }
+    filter_show(&mut q, show);
+    let orgs = fetch_all(db.conn(), &q, Sort::Code).await?;
+    let is_root = |o: &Org| match scope.roots() {
+        None => o.parent_id.is_none(),
+        Some(roots) => roots.iter().any(|r| r == &o.path),
+    };
+    let (roots, rest): (Vec<Org>, Vec<Org>) = orgs.into_iter().partition(is_root);
+    Ok(roots
+        .into_iter()
+        .map(|root| {
+            let kids = rest.iter().filter(|o| o.parent_id == Some(root.id)).cloned().map(Node::of).collect();
+            (Node::of(root), kids)
+        })
+        .collect())
 }
 
 /// The organizations directly below `parent`, with subtree counts. `NotFound` if `parent` is
@@ -279,7 +324,7 @@ pub async fn children(db: &Db, scope: &Scope, meta: &Meta, parent: OrgId, show: 
     let mut q = select_in_scope(scope).and_where(Expr::col(("org", "parent_id")).eq(parent.0)).take();
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
-    let orgs = fetch_all(db.conn(), &q, "t.code").await?;
+    let orgs = fetch_all(db.conn(), &q, Sort::Code).await?;
     // A child in scope means its parent is too (scopes are subtrees); only an empty answer needs
     // the parent checked, so that an out-of-scope parent is NotFound rather than childless.
     if orgs.is_empty() {
@@ -421,9 +466,9 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
             None => 0,
         }
     };
-    let (order, agg_order) = match filter.sort {
-        Sort::Code => (("org", "code"), "t.code"),
-        Sort::Tree => (("org", "path"), "t.path"),
+    let order = match filter.sort {
+        Sort::Code => ("org", "code"),
+        Sort::Tree => ("org", "path"),
     };
     let q = select_in_scope(scope)
         .cond_where(cond)
@@ -431,7 +476,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &ListFilter, page: u64, per_pa
         .limit(per_page)
         .offset((page - 1) * per_page)
         .take();
-    let items = fetch_all(db.conn(), &q, agg_order).await?;
+    let items = fetch_all(db.conn(), &q, filter.sort).await?;
     Ok(Page { items, total: u64::try_from(total).unwrap_or(0), page, per_page })
 }
 
@@ -447,7 +492,7 @@ pub async fn ancestors(db: &Db, scope: &Scope, org: &Org) -> StoreResult<Vec<Org
         .and_where(Expr::col(("org", "id")).is_in(ids))
         .order_by(("org", "path"), Order::Asc)
         .take();
-    fetch_all(db.conn(), &q, "t.path").await
+    fetch_all(db.conn(), &q, Sort::Tree).await
 }
 
 /// Totals for the caller's scope: active organizations and active members.
@@ -598,7 +643,7 @@ pub async fn resolve(
         .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
         .limit(2)
         .take();
-    let mut found = fetch_all(db.conn(), &q, "t.code").await?;
+    let mut found = fetch_all(db.conn(), &q, Sort::Code).await?;
     Ok(match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(FieldError::new(field, "org_not_found", format!("未找到“{text}”，或不在您的管辖范围内"))),

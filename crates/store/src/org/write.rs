@@ -472,7 +472,7 @@ pub async fn merge_into(
                 .and_where(Expr::col(("org", "parent_id")).eq(id.0))
                 .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
                 .take(),
-            "t.code",
+            super::Sort::Code,
         )
         .await?;
         if !children.is_empty() && target.kind.is_branch() {

@@ -110,8 +110,7 @@ pub async fn tree(State(state): State<AppState>, me: Me, Query(q): Query<TreeQue
         let today = view::today();
         results = page.items.into_iter().map(|o| OrgRow { expired: o.term_expired(today), org: o }).collect();
     } else {
-        for root in org::roots(&state.db, s, show).await? {
-            let children = org::children(&state.db, s, &me.meta, root.org.id, show).await?;
+        for (root, children) in org::top(&state.db, s, show).await? {
             roots.push(RootView {
                 node: NodeView::of(&root, s),
                 nodes: children.iter().map(|n| NodeView::of(n, s)).collect(),
