@@ -89,7 +89,8 @@ fn demo_users_backup_restore_and_audit() {
     let town = users.as_array().unwrap().iter().find(|u| u["username"] == "town_admin").expect("town_admin");
     assert_eq!(town["role"], "township_admin");
 
-    let o = jiceng(&["user", "add", "wangfang", "--name", "王芳", "--role", "branch_secretary", "--org", "BAD CODE"], &d.0);
+    let o =
+        jiceng(&["user", "add", "wangfang", "--name", "王芳", "--role", "branch_secretary", "--org", "BAD CODE"], &d.0);
     assert_eq!(o.status.code(), Some(1));
     let o = jiceng(&["user", "add", "newsys", "--name", "新管理员", "--role", "security_admin"], &d.0);
     assert!(o.status.success(), "{}", text(&o));
