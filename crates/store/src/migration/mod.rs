@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_org_rollups;
+mod m0003_member_registry;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -14,7 +15,11 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration), Box::new(m0002_org_rollups::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_org_rollups::Migration),
+            Box::new(m0003_member_registry::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
