@@ -19,10 +19,13 @@ pub fn sqlite_path(args: &DbArgs) -> std::path::PathBuf {
     args.data_dir.join("jiceng.db")
 }
 
-/// Connect (without migrating).
+/// Connect (without migrating), with the field keys of the data directory.
 pub async fn open(args: &DbArgs) -> anyhow::Result<Db> {
     let url = url(args)?;
-    Db::connect(&url).await.map_err(|e| anyhow::anyhow!("无法连接数据库（{}）：{}", redact(&url), describe(&e)))
+    let keys = jiceng_store::crypto::load_or_create_keys(&args.data_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let db =
+        Db::connect(&url).await.map_err(|e| anyhow::anyhow!("无法连接数据库（{}）：{}", redact(&url), describe(&e)))?;
+    Ok(db.with_field_keys(keys))
 }
 
 /// Connect and apply migrations.

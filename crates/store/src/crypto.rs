@@ -158,3 +158,65 @@ mod tests {
         assert_eq!(hex::encode(block), "681edf34d206965e86b3e94f536e4246");
     }
 }
+
+/// The environment variable that may hold the field keys (96 hexadecimal digits).
+pub const KEY_ENV: &str = "JICENG_FIELD_KEY";
+
+/// The name of the key file in the data directory.
+pub const KEY_FILE: &str = "field.key";
+
+/// Load the field keys: from `JICENG_FIELD_KEY` if set, else from `<data_dir>/field.key`,
+/// creating that file (readable by its owner only) with fresh keys on first use.
+///
+/// Losing the keys means losing every encrypted ID-card and phone number: the file belongs in
+/// the backup of the data directory, kept apart from database backups.
+pub fn load_or_create_keys(data_dir: &std::path::Path) -> Result<FieldKeys, String> {
+    if let Ok(text) = std::env::var(KEY_ENV) {
+        return FieldKeys::from_hex(&text).map_err(|e| format!("{KEY_ENV}：{e}"));
+    }
+    let path = data_dir.join(KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => FieldKeys::from_hex(&text).map_err(|e| format!("{}：{e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(|e| format!("无法创建数据目录 {}：{e}", data_dir.display()))?;
+            let keys = FieldKeys::generate();
+            write_private(&path, &keys.to_hex()).map_err(|e| format!("无法写入密钥文件 {}：{e}", path.display()))?;
+            Ok(keys)
+        }
+        Err(e) => Err(format!("无法读取密钥文件 {}：{e}", path.display())),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod key_file_tests {
+    use super::*;
+
+    #[test]
+    fn creates_then_reads_the_same_keys() {
+        let dir = std::env::temp_dir().join(format!("jiceng-keys-{}", uuid::Uuid::now_v7()));
+        let a = load_or_create_keys(&dir).unwrap();
+        let b = load_or_create_keys(&dir).unwrap();
+        assert_eq!(a.to_hex(), b.to_hex());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(KEY_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -26,6 +26,8 @@ pub enum Backend {
 pub struct Db {
     conn: DatabaseConnection,
     backend: Backend,
+    /// The keys of the encrypted personal-data fields (absent until set by the application).
+    field_keys: Option<std::sync::Arc<crate::crypto::FieldKeys>>,
     /// The security policy, read at most every few seconds (every request needs it).
     pub(crate) policy_cache:
         std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, crate::settings::SecurityPolicy)>>>,
@@ -62,7 +64,18 @@ impl Db {
             }
         }
         let conn = Database::connect(opt).await?;
-        Ok(Db { conn, backend, policy_cache: Default::default() })
+        Ok(Db { conn, backend, field_keys: None, policy_cache: Default::default() })
+    }
+
+    /// Use these keys for the encrypted personal-data fields.
+    pub fn with_field_keys(mut self, keys: crate::crypto::FieldKeys) -> Self {
+        self.field_keys = Some(std::sync::Arc::new(keys));
+        self
+    }
+
+    /// The field keys; an error if the application did not set them.
+    pub(crate) fn field_keys(&self) -> crate::StoreResult<&crate::crypto::FieldKeys> {
+        self.field_keys.as_deref().ok_or_else(|| crate::StoreError::Corrupt("field keys not configured".into()))
     }
 
     /// Apply every migration not yet applied.

@@ -29,7 +29,7 @@ impl TestDb {
         let dir = std::env::temp_dir().join(format!("jiceng-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
-        let db = Db::connect(&url).await?;
+        let db = Db::connect(&url).await?.with_field_keys(crate::crypto::FieldKeys::generate());
         db.migrate().await?;
         Ok(TestDb { db, dir: Some(dir), pg: None })
     }
@@ -63,7 +63,8 @@ impl TestDb {
         let name = format!("jiceng_t_{}", uuid::Uuid::now_v7().simple());
         admin.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await?;
         admin.close().await?;
-        let db = Db::connect(&with_database(&admin_url, &name)).await?;
+        let db =
+            Db::connect(&with_database(&admin_url, &name)).await?.with_field_keys(crate::crypto::FieldKeys::generate());
         Ok(Some(TestDb { db, dir: None, pg: Some((admin_url, name)) }))
     }
 
