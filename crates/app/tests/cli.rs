@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The `jiceng` command line, run as a real process: its commands, exit codes, one-line errors,
 //! and the SQLite backup/restore round trip.
 

@@ -74,7 +74,7 @@ impl Db {
     }
 
     /// The field keys; an error if the application did not set them.
-    pub(crate) fn field_keys(&self) -> crate::StoreResult<&crate::crypto::FieldKeys> {
+    pub fn field_keys(&self) -> crate::StoreResult<&crate::crypto::FieldKeys> {
         self.field_keys.as_deref().ok_or_else(|| crate::StoreError::Corrupt("field keys not configured".into()))
     }
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Contract tests of accounts, sessions, lockout and the audit chain, on SQLite and PostgreSQL.
 
 mod common;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Contract tests of the organization tree, on SQLite and PostgreSQL.
 
 mod common;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Loading a generated county into a fresh database.
 
 use chrono::NaiveDate;

@@ -80,6 +80,11 @@ pub fn one_time_password() -> String {
     chars.into_iter().collect()
 }
 
+/// Hash the shared password of demo accounts (loading a county).
+pub(crate) fn hash_password_for_seed(password: &str) -> StoreResult<String> {
+    hash_password(password)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,9 +107,4 @@ mod tests {
         }
         assert_ne!(one_time_password(), one_time_password());
     }
-}
-
-/// Hash the shared password of demo accounts (loading a county).
-pub(crate) fn hash_password_for_seed(password: &str) -> StoreResult<String> {
-    hash_password(password)
 }
