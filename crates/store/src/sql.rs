@@ -1,6 +1,6 @@
 //! Small helpers for the few statements written as SQL text rather than with the builder.
 
-use sea_orm::sea_query::{InsertStatement, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func, InsertStatement, IntoCondition, Query, SimpleExpr};
 use sea_orm::{DbBackend, Statement, Value};
 
 /// An `INSERT` of one row written as column/value pairs, so a column can never be paired with
@@ -12,6 +12,13 @@ pub(crate) fn insert_row(table: &'static str, row: Vec<(&'static str, SimpleExpr
     // Same length by construction, so this cannot fail.
     let _ = q.values(vals);
     q
+}
+
+/// `COALESCE(SUM(CASE WHEN <cond> THEN 1 ELSE 0 END), 0)`: how many rows meet `cond`. Built with
+/// the query builder, so that its values get each engine's placeholders (custom SQL with `?`
+/// works on SQLite only).
+pub(crate) fn count_where(cond: impl IntoCondition) -> SimpleExpr {
+    Func::coalesce([Func::sum(Expr::case(cond, 1).finally(0)).into(), Expr::val(0)]).into()
 }
 
 /// Build a statement from SQL written with `?` placeholders, numbering them `$1, $2, …` for
@@ -66,6 +73,17 @@ where
     let Some(row) = row else { return Ok(Vec::new()) };
     let text: String = row.try_get("", "j")?;
     serde_json::from_str(&text).map_err(|e| crate::StoreError::Corrupt(format!("json rows: {e}")))
+}
+
+/// Deserialize a boolean stored as `true`/`false` (PostgreSQL) or `1`/`0` (SQLite) in JSON rows.
+pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::Deserialize;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) => Ok(n.as_i64().unwrap_or(0) != 0),
+        serde_json::Value::Null => Ok(false),
+        other => Err(serde::de::Error::custom(format!("not a boolean: {other}"))),
+    }
 }
 
 /// Escape `%`, `_` and `\` in user input for a `LIKE … ESCAPE '\'` pattern.

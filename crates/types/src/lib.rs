@@ -6,9 +6,11 @@
 
 pub mod date;
 pub mod error;
+pub mod idcard;
 pub mod ids;
 pub mod org;
 pub mod person;
+pub mod phone;
 pub mod pinyin_key;
 pub mod role;
 pub mod scope;

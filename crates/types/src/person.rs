@@ -1,8 +1,14 @@
-//! Values describing a person: gender, ethnic group, education, membership category and status.
+//! Values describing a person: name, gender, ethnic group, education, membership category and
+//! status.
+//!
+//! Besides the canonical labels, each enumeration has a `parse_loose` that accepts the synonyms
+//! found on real rosters (`男性`, `本科`, `硕士`, `预备`), so imports need no cleanup by hand.
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ValueError;
 use crate::org::labelled_enum;
+use crate::text;
 
 labelled_enum!(
     /// 性别
@@ -123,13 +129,152 @@ pub const ETHNIC_GROUPS: [&str; 56] = [
     "基诺族",
 ];
 
-/// Normalize an ethnic group as people write it (`苗`, `苗族`) to its official name.
+/// Normalize an ethnic group as people write it (`苗`, `苗族`, `汉 族`, and the short forms
+/// `蒙族`, `维族`, `哈族`, `柯族`) to its official name.
 pub fn parse_ethnicity(input: &str) -> Option<&'static str> {
-    let s = input.trim();
+    let s = squash(input);
     if s.is_empty() {
         return None;
     }
+    let s = match s.as_str() {
+        "蒙族" => "蒙古族",
+        "维族" => "维吾尔族",
+        "哈族" => "哈萨克族",
+        "柯族" => "柯尔克孜族",
+        "乌孜别克" | "乌兹别克族" | "乌兹别克" => "乌孜别克族",
+        other => other,
+    };
     ETHNIC_GROUPS.iter().copied().find(|g| *g == s || g.strip_suffix('族') == Some(s))
+}
+
+/// The text with full-width forms made half-width and all whitespace removed.
+fn squash(input: &str) -> String {
+    input.chars().map(text::to_half_width).filter(|c| !c.is_whitespace()).collect()
+}
+
+impl Gender {
+    /// Parse the label, key or a common synonym (`男性`, `女性`, `M`, `F`).
+    pub fn parse_loose(input: &str) -> Option<Self> {
+        let s = squash(input);
+        Self::parse(&s).or(match s.to_ascii_lowercase().as_str() {
+            "男性" | "m" | "男士" => Some(Gender::Male),
+            "女性" | "f" | "女士" => Some(Gender::Female),
+            _ => None,
+        })
+    }
+}
+
+impl Education {
+    /// Parse the label, key or a synonym as rosters write it: `研究生`/`硕士`/`博士`, `本科`,
+    /// `大专`/`专科`, `中专`/`中技`/`技校`/`职高`, `高中`, `初中`, `小学`/`文盲`; a trailing
+    /// `毕业`, `学历` or `文化` is ignored.
+    pub fn parse_loose(input: &str) -> Option<Self> {
+        let s = squash(input);
+        if let Some(e) = Self::parse(&s) {
+            return Some(e);
+        }
+        let mut t = s.as_str();
+        for suffix in ["毕业", "学历", "文化", "程度", "在读"] {
+            t = t.strip_suffix(suffix).unwrap_or(t);
+        }
+        if let Some(e) = Self::parse(t) {
+            return Some(e);
+        }
+        Some(match t {
+            "研究生" | "硕士" | "博士" | "硕士研究生" | "博士研究生" | "研究生及以上" | "在职研究生" | "博士后"
+            | "硕士及以上" => Education::Postgraduate,
+            "本科" | "大学" | "学士" | "大本" | "本科及以上" => Education::Bachelor,
+            "大专" | "专科" | "高职" | "高职高专" | "大学专科及以上" | "大专及以上" => {
+                Education::College
+            }
+            "中专" | "中技" | "技校" | "职高" | "中职" | "中等专科" | "中专中技" | "中等专业学校" => {
+                Education::Vocational
+            }
+            "普通高中" | "高中及同等学历" | "高中中专" => Education::HighSchool,
+            "初级中学" | "初中及以下" => Education::MiddleSchool,
+            "小学" | "文盲" | "半文盲" | "无" | "不识字" | "扫盲" => Education::Primary,
+            _ => return None,
+        })
+    }
+}
+
+impl MemberCategory {
+    /// Parse the label, key or a short form (`正式`, `预备`).
+    pub fn parse_loose(input: &str) -> Option<Self> {
+        let s = squash(input);
+        Self::parse(&s).or(match s.as_str() {
+            "正式" | "正式党员(已转正)" => Some(MemberCategory::Full),
+            "预备" | "预备期" => Some(MemberCategory::Probationary),
+            _ => None,
+        })
+    }
+}
+
+impl MemberStatus {
+    /// Parse the label, key or a synonym (`停止`, `已出党`).
+    pub fn parse_loose(input: &str) -> Option<Self> {
+        let s = squash(input);
+        Self::parse(&s).or(match s.as_str() {
+            "在册" | "正常在册" => Some(MemberStatus::Active),
+            "停止" | "停党" | "已停止党籍" => Some(MemberStatus::Suspended),
+            "已出党" | "除名" | "开除党籍" | "退党" => Some(MemberStatus::Left),
+            _ => None,
+        })
+    }
+}
+
+/// 姓名 of a member or cadre: 2–20 characters of script (Han or another alphabet), whitespace
+/// removed, with `·` allowed between the parts of a minority name (阿依古丽·买买提).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Parse and normalize: full-width forms and every space removed, dot variants (`•`, `．`,
+    /// `・`, `‧`) turned into `·`.
+    pub fn parse(input: &str) -> Result<Self, ValueError> {
+        if input.trim().chars().any(|c| c.is_control() && c != '\t') {
+            return Err(ValueError::new("bad_chars", "姓名不能包含控制字符"));
+        }
+        let s: String = squash(input)
+            .chars()
+            .map(|c| if matches!(c, '•' | '．' | '・' | '‧' | '∙' | '⋅' | '.') { '·' } else { c })
+            .collect();
+        if s.is_empty() {
+            return Err(ValueError::new("required", "请填写姓名"));
+        }
+        if s.chars().any(|c| c.is_numeric()) {
+            return Err(ValueError::new("bad_chars", "姓名不能包含数字"));
+        }
+        if !s.chars().all(|c| c.is_alphabetic() || c == '·') {
+            return Err(ValueError::new("bad_chars", "姓名只能包含文字和间隔号“·”"));
+        }
+        if s.starts_with('·') || s.ends_with('·') || s.contains("··") {
+            return Err(ValueError::new("bad_chars", "间隔号“·”只能用在姓名中间"));
+        }
+        if !(2..=20).contains(&s.chars().count()) {
+            return Err(ValueError::new("bad_length", "姓名应为2至20个字"));
+        }
+        Ok(Self(s))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PersonName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        PersonName::parse(&s).map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
@@ -142,5 +287,48 @@ mod tests {
         assert_eq!(parse_ethnicity("布依族"), Some("布依族"));
         assert_eq!(parse_ethnicity("火星族"), None);
         assert_eq!(ETHNIC_GROUPS.len(), 56);
+        assert_eq!(parse_ethnicity(" 汉 "), Some("汉族"));
+        assert_eq!(parse_ethnicity("维族"), Some("维吾尔族"));
+    }
+
+    #[test]
+    fn enum_synonyms() {
+        assert_eq!(Gender::parse_loose("男性"), Some(Gender::Male));
+        assert_eq!(Gender::parse_loose(" 女 "), Some(Gender::Female));
+        assert_eq!(Gender::parse_loose("未知"), None);
+        let edu = [
+            ("研究生", Education::Postgraduate),
+            ("硕士", Education::Postgraduate),
+            ("博士研究生", Education::Postgraduate),
+            ("本科", Education::Bachelor),
+            ("大学本科毕业", Education::Bachelor),
+            ("大专", Education::College),
+            ("大学专科", Education::College),
+            ("中专", Education::Vocational),
+            ("高中", Education::HighSchool),
+            ("初中", Education::MiddleSchool),
+            ("小学", Education::Primary),
+            ("bachelor", Education::Bachelor),
+        ];
+        for (s, want) in edu {
+            assert_eq!(Education::parse_loose(s), Some(want), "{s}");
+        }
+        assert_eq!(Education::parse_loose("幼儿园"), None);
+        assert_eq!(MemberCategory::parse_loose("预备"), Some(MemberCategory::Probationary));
+        assert_eq!(MemberCategory::parse_loose("正式党员"), Some(MemberCategory::Full));
+        assert_eq!(MemberStatus::parse_loose("停止党籍"), Some(MemberStatus::Suspended));
+    }
+
+    #[test]
+    fn person_names() {
+        assert_eq!(PersonName::parse(" 张　三 ").unwrap().as_str(), "张三");
+        assert_eq!(PersonName::parse("阿依古丽•买买提").unwrap().as_str(), "阿依古丽·买买提");
+        assert_eq!(PersonName::parse("").unwrap_err().code, "required");
+        assert_eq!(PersonName::parse("张").unwrap_err().code, "bad_length");
+        assert_eq!(PersonName::parse("张三3").unwrap_err().code, "bad_chars");
+        assert_eq!(PersonName::parse("张三（女）").unwrap_err().code, "bad_chars");
+        assert_eq!(PersonName::parse("·张三").unwrap_err().code, "bad_chars");
+        assert_eq!(PersonName::parse("张\u{7}三").unwrap_err().code, "bad_chars");
+        assert_eq!(PersonName::parse(&"张".repeat(21)).unwrap_err().code, "bad_length");
     }
 }

@@ -57,6 +57,8 @@ pub enum Right {
     ReadSelf = 1 << 10,
     /// Change county-wide settings (rule parameters).
     CountySettings = 1 << 11,
+    /// See ID-card and phone numbers unmasked (each reveal is audited).
+    RevealSensitive = 1 << 12,
 }
 
 /// A set of rights.
@@ -149,10 +151,20 @@ impl Role {
         use Right::*;
         match self {
             Role::Member => Rights::of(&[ReadOrgs, ReadSelf]),
-            Role::BranchSecretary => Rights::of(&[ReadOrgs, ReadMembers, WriteRecords, Export, ReadSelf]),
-            Role::TownshipAdmin => {
-                Rights::of(&[ReadOrgs, WriteOrgs, ReadMembers, WriteRecords, ManageUsers, ReadUsers, Export, ReadSelf])
+            Role::BranchSecretary => {
+                Rights::of(&[ReadOrgs, ReadMembers, WriteRecords, Export, ReadSelf, RevealSensitive])
             }
+            Role::TownshipAdmin => Rights::of(&[
+                ReadOrgs,
+                WriteOrgs,
+                ReadMembers,
+                WriteRecords,
+                ManageUsers,
+                ReadUsers,
+                Export,
+                ReadSelf,
+                RevealSensitive,
+            ]),
             Role::CountyAdmin => Rights::of(&[
                 ReadOrgs,
                 WriteOrgs,
@@ -163,6 +175,7 @@ impl Role {
                 Export,
                 ReadSelf,
                 CountySettings,
+                RevealSensitive,
             ]),
             Role::Auditor => Rights::of(&[ReadOrgs, ReadMembers, ReadAudit, ReadUsers, Export]),
             Role::SystemAdmin => Rights::of(&[ReadOrgs, CreateRootOrgs, ManageUsers, ReadUsers]),
@@ -227,6 +240,7 @@ mod tests {
     #[test]
     fn auditor_writes_nothing() {
         let r = Role::Auditor.rights();
+        assert!(!r.has(Right::RevealSensitive), "auditors see personal numbers masked");
         for w in [Right::WriteOrgs, Right::WriteRecords, Right::ManageUsers, Right::SecurityPolicy] {
             assert!(!r.has(w));
         }

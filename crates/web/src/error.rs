@@ -138,6 +138,8 @@ pub enum ApiError {
     PasswordChangeRequired,
     /// The request body or query could not be read.
     BadRequest(String),
+    /// The request body is over the size limit.
+    TooLarge,
 }
 
 impl From<StoreError> for ApiError {
@@ -159,6 +161,10 @@ impl IntoResponse for ApiError {
                     .into_response()
             }
             ApiError::BadRequest(m) => api_body(StatusCode::BAD_REQUEST, "bad_request", &m, &rid).into_response(),
+            ApiError::TooLarge => {
+                api_body(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大（不能超过2MB）", &rid)
+                    .into_response()
+            }
             ApiError::Store(e) => match e {
                 StoreError::NotFound => {
                     api_body(StatusCode::NOT_FOUND, "not_found", "未找到，或不在您的管辖范围内", &rid).into_response()

@@ -156,3 +156,22 @@ pub fn urlencode(s: &str) -> String {
 pub fn safe_next(next: &str) -> bool {
     next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n'])
 }
+
+/// A path parameter of a page; a malformed one (e.g. `/orgs/abc`) is a Chinese 404 page.
+#[derive(Debug, Clone)]
+pub struct PagePath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PagePath(v)),
+            Err(_) => Err(PageError::Status(axum::http::StatusCode::NOT_FOUND, "您访问的页面不存在，请检查地址。")),
+        }
+    }
+}

@@ -38,10 +38,6 @@ pub fn apply(router: axum::Router<crate::AppState>, cfg: &WebConfig) -> axum::Ro
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(RequestBodyLimitLayer::new(2 << 20))
-        .layer(CompressionLayer::new())
-        .layer(CsrfLayer::new().with_rejection_response(csrf_rejected))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -51,7 +47,12 @@ pub fn apply(router: axum::Router<crate::AppState>, cfg: &WebConfig) -> axum::Ro
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts));
+        .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
+        // Inside the header layers, so that their own refusals (408, 413, 403) get the headers too.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(RequestBodyLimitLayer::new(2 << 20))
+        .layer(CompressionLayer::new())
+        .layer(CsrfLayer::new().with_rejection_response(csrf_rejected));
     router.layer(axum::middleware::from_fn(catch_panic)).layer(stack)
 }
 

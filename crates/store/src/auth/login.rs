@@ -153,7 +153,9 @@ pub async fn login(
     user_agent: &str,
 ) -> StoreResult<Result<LoginOk, LoginError>> {
     let username = jiceng_types::text::normalize(username).to_ascii_lowercase();
-    let username: String = username.chars().take(64).collect();
+    // Control characters (never in a user name, and refused by PostgreSQL when NUL) are replaced,
+    // so that the attempt is still counted and audited.
+    let username: String = username.chars().take(64).map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect();
     let policy = security_policy(db).await?;
     let now = crate::now();
     if let Some(minutes) = locked_for(db, &username, &policy, now).await? {

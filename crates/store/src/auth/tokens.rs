@@ -49,7 +49,7 @@ pub async fn create_token(
     days: Option<u32>,
 ) -> StoreResult<(ApiToken, String)> {
     let name = jiceng_types::text::normalize(name);
-    if name.is_empty() || name.chars().count() > 50 {
+    if name.is_empty() || name.chars().count() > 50 || jiceng_types::text::has_control(&name) {
         return Err(StoreError::invalid("name", "bad_name", "请填写令牌用途（不超过50个字符）"));
     }
     if days.is_some_and(|d| d == 0 || d > 366) {

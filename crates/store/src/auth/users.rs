@@ -176,6 +176,10 @@ pub async fn list_users(db: &Db, scope: &Scope, filter: &UserFilter) -> StoreRes
     require_read(scope)?;
     let mut q = users_in_scope(scope);
     if let Some(text) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if jiceng_types::text::has_control(text) {
+            // No name holds one (and PostgreSQL refuses NUL in a parameter).
+            return Ok(Vec::new());
+        }
         let p = format!("%{}%", like_escape(text));
         q.cond_where(
             Condition::any()
@@ -420,6 +424,15 @@ pub async fn set_disabled(db: &Db, scope: &Scope, meta: &Meta, id: UserId, disab
 /// Give an account a new one-time password (returned once); it must be changed at next login,
 /// and the account's sessions end.
 pub async fn reset_password(db: &Db, scope: &Scope, meta: &Meta, id: UserId) -> StoreResult<String> {
+    // Decide before hashing, so that a refused caller cannot make the server hash passwords
+    // (the same answers as below: 404 outside the scope, 403 without the right).
+    let q = users_in_scope(scope).and_where(Expr::col(("app_user", "id")).eq(id.0)).take();
+    let target = fetch_user(db.conn(), &q).await?.ok_or(StoreError::NotFound)?.into_user()?;
+    if scope.user_id() == Some(id) || !scope.can_manage_role(target.role) {
+        let code = if scope.user_id() == Some(id) { "own_account" } else { "cannot_manage_role" };
+        audit::record_denied(db, scope, meta, "user", Some(id.to_string()), code).await?;
+        return Err(StoreError::forbidden(code, "您不能管理该账号"));
+    }
     let password = one_time_password();
     let hash = hash_password(&password)?;
     let tx = db.begin_write().await?;

@@ -9,6 +9,7 @@ mod rollup;
 mod write;
 
 pub use input::{OrgDraft, OrgInput};
+pub(crate) use rollup::adjust_chain;
 pub use rollup::{REBUILD_SQL, check as check_rollups, rebuild as rebuild_rollups};
 pub use write::{create, dissolve, merge_into, move_to, update};
 
@@ -168,6 +169,11 @@ pub(crate) const COLUMNS: [&str; 19] = [
     "updated_at",
 ];
 
+/// One organization by id, limited to the scope (for loads inside a write transaction).
+pub(crate) fn select_for_write(scope: &Scope, id: OrgId) -> SelectStatement {
+    select_in_scope(scope).and_where(Expr::col(("org", "id")).eq(id.0)).take()
+}
+
 /// `SELECT <org columns> FROM org WHERE <in scope>`.
 fn select_in_scope(scope: &Scope) -> SelectStatement {
     Query::select()
@@ -325,9 +331,10 @@ pub async fn children(db: &Db, scope: &Scope, meta: &Meta, parent: OrgId, show: 
     filter_show(&mut q, show);
     q.order_by(("org", "code"), Order::Asc);
     let orgs = fetch_all(db.conn(), &q, Sort::Code).await?;
-    // A child in scope means its parent is too (scopes are subtrees); only an empty answer needs
-    // the parent checked, so that an out-of-scope parent is NotFound rather than childless.
-    if orgs.is_empty() {
+    // A child in scope means its parent is too (scopes are subtrees), except when the child is a
+    // root of the scope: its parent lies above the scope. So an empty answer, or one holding a
+    // scope root, needs the parent checked, so that an out-of-scope parent is NotFound.
+    if orgs.is_empty() || orgs.iter().any(|o| scope.is_root(&o.path)) {
         get(db, scope, meta, parent).await?;
     }
     with_counts(db, orgs).await
@@ -402,6 +409,10 @@ pub struct Page<T> {
 /// The search condition on an organization's name, pinyin and code.
 fn search_condition(q: &str) -> Condition {
     let q = q.trim();
+    if jiceng_types::text::has_control(q) {
+        // No name or code holds one (and PostgreSQL refuses NUL in a parameter).
+        return Condition::all().add(Expr::cust("1 = 0"));
+    }
     let pattern = format!("%{}%", like_escape(q));
     let mut any = Condition::any().add(Expr::col(("org", "name")).like(LikeExpr::new(pattern).escape('\\')));
     if jiceng_types::pinyin_key::is_pinyin_query(q) {
@@ -514,21 +525,9 @@ pub async fn totals(db: &Db, scope: &Scope, today: NaiveDate) -> StoreResult<Tot
     let branch_keys: Vec<&str> = OrgKind::ALL.iter().filter(|k| k.is_branch()).map(|k| k.key()).collect();
     let q = Query::select()
         .expr_as(Expr::col(("org", "id")).count(), "orgs")
-        .expr_as(
-            Expr::cust_with_values(
-                format!(
-                    "COALESCE(SUM(CASE WHEN kind IN ({}) THEN 1 ELSE 0 END), 0)",
-                    vec!["?"; branch_keys.len()].join(",")
-                ),
-                branch_keys,
-            ),
-            "branches",
-        )
+        .expr_as(crate::sql::count_where(Expr::col(("org", "kind")).is_in(branch_keys)), "branches")
         .expr_as(Expr::cust("CAST(COALESCE(SUM(member_count), 0) AS BIGINT)"), "members")
-        .expr_as(
-            Expr::cust_with_values("COALESCE(SUM(CASE WHEN term_end < ? THEN 1 ELSE 0 END), 0)", [today]),
-            "term_expired",
-        )
+        .expr_as(crate::sql::count_where(Expr::col(("org", "term_end")).lt(today)), "term_expired")
         .from("org")
         .cond_where(path_in_scope(scope, ("org", "path")))
         .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
@@ -628,6 +627,10 @@ pub async fn resolve(
     let text = jiceng_types::text::normalize(text);
     if text.is_empty() {
         return Ok(Err(FieldError::new(field, "required", "请填写组织代码或名称")));
+    }
+    if jiceng_types::text::has_control(&text) {
+        // No name or code holds one (and PostgreSQL refuses NUL in a parameter).
+        return Ok(Err(FieldError::new(field, "org_not_found", "未找到该组织，或不在您的管辖范围内")));
     }
     if let Ok(code) = OrgCode::parse(&text) {
         let q = select_in_scope(scope)

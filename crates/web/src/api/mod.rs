@@ -95,6 +95,9 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::TooLarge)
+            }
             Err(e) => Err(ApiError::BadRequest(match e {
                 JsonRejection::MissingJsonContentType(_) => "请求体应为 JSON（Content-Type: application/json）".into(),
                 JsonRejection::JsonSyntaxError(_) => "请求体不是有效的 JSON".into(),
@@ -119,6 +122,21 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
                 Err(ApiError::BadRequest(format!("查询参数有误：{}", e.body_text())))
             }
             Err(_) => Err(ApiError::BadRequest("查询参数有误".into())),
+        }
+    }
+}
+
+/// Path parameters whose rejection is an [`ApiError`] in Chinese (e.g. `/api/v1/orgs/abc`).
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(ApiError::BadRequest("地址有误：编号应为整数".into())),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/orgs`: the organization tree, scoped to the caller.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_store::StoreError;
@@ -11,7 +11,7 @@ use jiceng_types::{OrgDomain, OrgId, OrgKind, Right, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath as Path, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiMe;

@@ -1,7 +1,7 @@
 //! `/api/v1/users`: accounts, scoped to the caller.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use jiceng_store::StoreError;
@@ -10,7 +10,7 @@ use jiceng_types::{OrgId, Role, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath as Path, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiMe;

@@ -14,7 +14,7 @@ use super::FormErrors;
 use super::home::DoneQuery;
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Me;
+use crate::extract::{Me, PagePath};
 use crate::view::Ctx;
 
 #[derive(Template, WebTemplate)]
@@ -151,7 +151,11 @@ pub async fn create_token(
 }
 
 /// `POST /account/tokens/{id}/revoke`
-pub async fn revoke_token(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<Redirect, PageError> {
     auth::revoke_token(&state.db, me.scope(), &me.meta, id).await?;
     Ok(Redirect::to("/account?done=token_revoked"))
 }

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiceng_store::StoreError;
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::FormErrors;
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Me;
+use crate::extract::{Me, PagePath};
 use crate::view::{self, Ctx};
 
 #[derive(Template, WebTemplate)]
@@ -112,7 +112,11 @@ pub async fn create(State(state): State<AppState>, me: Me, Form(draft): Form<Org
 }
 
 /// `GET /orgs/{id}/edit`
-pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<OrgForm, PageError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<OrgForm, PageError> {
     let o = org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?;
     if !(me.scope().can(Right::CreateRootOrgs) && o.parent_id.is_none()) {
         refuse_without(&state, &me, Right::WriteOrgs).await?;
@@ -133,7 +137,7 @@ pub async fn edit_form(State(state): State<AppState>, me: Me, Path(id): Path<i64
 pub async fn update(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(mut draft): Form<OrgDraft>,
 ) -> Result<Response, PageError> {
     let o = org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?;
@@ -229,13 +233,21 @@ fn default_form() -> ActionForm {
 }
 
 /// `GET /orgs/{id}/move`
-pub async fn move_form(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<ActionPage, PageError> {
+pub async fn move_form(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<ActionPage, PageError> {
     let o = load_for_action(&state, &me, id).await?;
     Ok(action_page(&me, o, "move", default_form(), Vec::new()))
 }
 
 /// `GET /orgs/{id}/merge`
-pub async fn merge_form(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<ActionPage, PageError> {
+pub async fn merge_form(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<ActionPage, PageError> {
     let o = load_for_action(&state, &me, id).await?;
     Ok(action_page(&me, o, "merge", default_form(), Vec::new()))
 }
@@ -244,7 +256,7 @@ pub async fn merge_form(State(state): State<AppState>, me: Me, Path(id): Path<i6
 pub async fn dissolve_form(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<ActionPage, PageError> {
     let o = load_for_action(&state, &me, id).await?;
     Ok(action_page(&me, o, "dissolve", default_form(), Vec::new()))
@@ -319,7 +331,7 @@ async fn run_action(
 pub async fn move_org(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     run_action(state, me, id, "move", f).await
@@ -329,7 +341,7 @@ pub async fn move_org(
 pub async fn merge(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     run_action(state, me, id, "merge", f).await
@@ -339,7 +351,7 @@ pub async fn merge(
 pub async fn dissolve(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Form(f): Form<ActionForm>,
 ) -> Result<Response, PageError> {
     run_action(state, me, id, "dissolve", f).await

@@ -3,14 +3,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use jiceng_store::org::{self, ListFilter, Node, Org, Show};
 use jiceng_types::{OrgId, OrgStatus, Right, Scope};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Me;
+use crate::extract::{Me, PagePath};
 use crate::view::{self, Ctx};
 
 /// An organization as the tree shows it.
@@ -148,7 +148,7 @@ pub struct ChildrenQuery {
 pub async fn children(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<ChildrenQuery>,
 ) -> Result<NodesFragment, PageError> {
     let show = if q.show == "all" { Show::All } else { Show::Active };
@@ -182,7 +182,7 @@ pub struct DetailPage {
 pub async fn detail(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<TreeQuery>,
 ) -> Result<DetailPage, PageError> {
     let s = me.scope();

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiceng_store::auth::{self, User, UserDraft, UserFilter};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::FormErrors;
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Me;
+use crate::extract::{Me, PagePath};
 use crate::view::Ctx;
 
 #[derive(Template, WebTemplate)]
@@ -172,7 +172,7 @@ pub struct DetailPage {
 pub async fn detail(
     State(state): State<AppState>,
     me: Me,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     Query(q): Query<ListQuery>,
 ) -> Result<DetailPage, PageError> {
     let user = auth::get_user(&state.db, me.scope(), UserId(id)).await?;
@@ -187,19 +187,27 @@ pub async fn detail(
 }
 
 /// `POST /users/{id}/disable`
-pub async fn disable(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn disable(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<Redirect, PageError> {
     auth::set_disabled(&state.db, me.scope(), &me.meta, UserId(id), true).await?;
     Ok(Redirect::to(&format!("/users/{id}?done=user_disabled")))
 }
 
 /// `POST /users/{id}/enable`
-pub async fn enable(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn enable(State(state): State<AppState>, me: Me, PagePath(id): PagePath<i64>) -> Result<Redirect, PageError> {
     auth::set_disabled(&state.db, me.scope(), &me.meta, UserId(id), false).await?;
     Ok(Redirect::to(&format!("/users/{id}?done=user_enabled")))
 }
 
 /// `POST /users/{id}/reset-password`: shows the new one-time password once.
-pub async fn reset_password(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<Response, PageError> {
     let password = auth::reset_password(&state.db, me.scope(), &me.meta, UserId(id)).await?;
     let user = auth::get_user(&state.db, me.scope(), UserId(id)).await?;
     let ctx = Ctx::new(&me, "密码已重置", "users");
@@ -207,7 +215,11 @@ pub async fn reset_password(State(state): State<AppState>, me: Me, Path(id): Pat
 }
 
 /// `POST /users/{id}/end-sessions` (安全管理员).
-pub async fn end_sessions(State(state): State<AppState>, me: Me, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+) -> Result<Redirect, PageError> {
     auth::end_user_session(&state.db, me.scope(), &me.meta, UserId(id)).await?;
     Ok(Redirect::to(&format!("/users/{id}?done=sessions_ended")))
 }
