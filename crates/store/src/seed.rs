@@ -66,6 +66,71 @@ pub struct MemberSeed {
     pub regularized_on: Option<NaiveDate>,
     /// Status.
     pub status: MemberStatus,
+    /// Personal numbers, post and flags.
+    pub extra: MemberExtra,
+}
+
+/// The rest of a member record: personal numbers (stored encrypted), post and flags with dates.
+#[derive(Debug, Clone, Default)]
+pub struct MemberExtra {
+    /// 公民身份号码 (valid, normalized).
+    pub id_card: Option<String>,
+    /// 手机号码.
+    pub phone: Option<String>,
+    /// 工作岗位.
+    pub work_post: Option<String>,
+    /// 户籍所在地或现居住地.
+    pub residence: Option<String>,
+    /// 外出流动: where to.
+    pub mobile_out_to: Option<String>,
+    /// 流动 since.
+    pub mobile_since: Option<NaiveDate>,
+    /// 失联 since.
+    pub out_of_contact_since: Option<NaiveDate>,
+    /// 无职党员.
+    pub without_post: bool,
+    /// 停止党籍 on.
+    pub suspended_on: Option<NaiveDate>,
+    /// 出党 on.
+    pub left_on: Option<NaiveDate>,
+    /// 出党 reason.
+    pub left_reason: Option<String>,
+}
+
+/// Encrypted, indexed and masked forms of a member's numbers.
+struct Sealed {
+    id_enc: Option<Vec<u8>>,
+    id_idx: Option<String>,
+    id_masked: Option<String>,
+    phone_enc: Option<Vec<u8>>,
+    phone_idx: Option<String>,
+    phone_masked: Option<String>,
+}
+
+fn seal(keys: &crate::crypto::FieldKeys, m: &MemberSeed) -> Sealed {
+    let mask_id = |s: &str| if s.len() == 18 { format!("{}********{}", &s[..6], &s[14..]) } else { "******".into() };
+    let mask_phone = |s: &str| if s.len() == 11 { format!("{}****{}", &s[..3], &s[7..]) } else { "****".into() };
+    Sealed {
+        id_enc: m.extra.id_card.as_deref().map(|v| keys.encrypt(v)),
+        id_idx: m.extra.id_card.as_deref().map(|v| keys.blind_index(v)),
+        id_masked: m.extra.id_card.as_deref().map(mask_id),
+        phone_enc: m.extra.phone.as_deref().map(|v| keys.encrypt(v)),
+        phone_idx: m.extra.phone.as_deref().map(|v| keys.blind_index(v)),
+        phone_masked: m.extra.phone.as_deref().map(mask_phone),
+    }
+}
+
+/// Seal every member's numbers, on all cores (encryption dominates a province-scale load).
+fn seal_all(keys: &crate::crypto::FieldKeys, members: &[MemberSeed]) -> Vec<Sealed> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    let per = members.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = members
+            .chunks(per)
+            .map(|chunk| s.spawn(move || chunk.iter().map(|m| seal(keys, m)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
 }
 
 /// A demo account to create.
@@ -93,7 +158,7 @@ pub struct LoadReport {
 }
 
 const ORG_CHUNK: usize = 1000;
-const MEMBER_CHUNK: usize = 1500;
+const MEMBER_CHUNK: usize = 1000;
 
 /// Load a generated county into a database that has no organizations yet. Only the command line
 /// may do this. Demo accounts get `password` and need not change it at first login.
@@ -213,7 +278,12 @@ pub async fn load(
     }
     insert_org_events(&tx, orgs, &scope.actor().username).await?;
 
-    for chunk in members.chunks(MEMBER_CHUNK) {
+    let keys = db.field_keys()?;
+    let sealed = seal_all(keys, members);
+    if sealed.len() != members.len() {
+        return Err(StoreError::Corrupt("sealing member numbers failed".into()));
+    }
+    for (chunk, sealed) in members.chunks(MEMBER_CHUNK).zip(sealed.chunks(MEMBER_CHUNK)) {
         let mut q = Query::insert();
         q.into_table("member").columns([
             "org_id",
@@ -230,10 +300,26 @@ pub async fn load(
             "status",
             "created_at",
             "updated_at",
+            "id_card_enc",
+            "id_card_idx",
+            "id_card_masked",
+            "phone_enc",
+            "phone_idx",
+            "phone_masked",
+            "work_post",
+            "residence",
+            "mobile_out_to",
+            "mobile_since",
+            "out_of_contact_since",
+            "without_post",
+            "suspended_on",
+            "left_on",
+            "left_reason",
         ]);
-        for m in chunk {
+        for (m, z) in chunk.iter().zip(sealed) {
             let py = PinyinKey::of_person(&m.name);
-            let row: [SimpleExpr; 14] = [
+            let e = &m.extra;
+            let row: [SimpleExpr; 29] = [
                 m.org_id.into(),
                 m.name.as_str().into(),
                 py.full.into(),
@@ -248,6 +334,21 @@ pub async fn load(
                 m.status.key().into(),
                 now.into(),
                 now.into(),
+                z.id_enc.clone().into(),
+                z.id_idx.clone().into(),
+                z.id_masked.clone().into(),
+                z.phone_enc.clone().into(),
+                z.phone_idx.clone().into(),
+                z.phone_masked.clone().into(),
+                e.work_post.clone().into(),
+                e.residence.clone().into(),
+                e.mobile_out_to.clone().into(),
+                e.mobile_since.into(),
+                e.out_of_contact_since.into(),
+                e.without_post.into(),
+                e.suspended_on.into(),
+                e.left_on.into(),
+                e.left_reason.clone().into(),
             ];
             q.values_panic(row);
         }

@@ -17,6 +17,7 @@
 //! `cargo run -p jiceng-synth --release --example sizes` (province ≈ 0.5 s in release mode).
 
 mod flaws;
+mod identity;
 mod names;
 mod people;
 mod systems;
@@ -176,6 +177,7 @@ pub fn generate(scale: Scale, seed: u64, today: NaiveDate) -> County {
     flaws::plan(&mut orgs, &mut slots, &mut rng, today, &keep);
     let mut members = people::fill(&orgs, &slots, &mut rng, &namer, today);
     flaws::members(&mut members, &mut rng, today);
+    identity::assign(&orgs, &mut members, seed, today);
     let users = accounts(&orgs, &members, demo_town, demo_branch, &mut rng, &namer);
     County { orgs, members, users, name }
 }

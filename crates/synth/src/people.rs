@@ -294,6 +294,7 @@ fn member(
         admitted_on,
         regularized_on,
         status,
+        extra: Default::default(),
     }
 }
 

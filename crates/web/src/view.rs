@@ -32,9 +32,6 @@ pub struct Area {
 /// The capability areas not yet open, in navigation order.
 pub const AREAS: &[Area] = &[
     Area {
-        key: "members", label: "党员队伍", about: "党员名册、流动党员、组织关系转接、教育培训学时与数据质量检查。"
-    },
-    Area {
         key: "meetings",
         label: "组织生活",
         about: "“三会一课”、主题党日、组织生活会、民主评议党员和“第一议题”学习，自动生成台账与提醒。",
@@ -86,6 +83,11 @@ impl Ctx {
         let mut nav = vec![item("/", "首页", active, "home")];
         if s.can(Right::ReadOrgs) && !s.role().is_some_and(|r| r.is_system() && !s.can(Right::CreateRootOrgs)) {
             nav.push(item("/orgs", "组织体系", active, "orgs"));
+        }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/members", "党员队伍", active, "members"));
+        } else if s.can(Right::ReadSelf) {
+            nav.push(item("/members/me", "我的党员信息", active, "members"));
         }
         if s.can(Right::ReadMembers) || s.can(Right::ReadSelf) {
             for a in AREAS {
@@ -146,6 +148,9 @@ pub fn flash_message(key: &str) -> Option<&'static str> {
         "password_changed" => "密码已修改。",
         "policy_saved" => "安全策略已保存。",
         "token_revoked" => "访问令牌已吊销。",
+        "member_created" => "党员已登记入册。",
+        "member_updated" => "党员信息已保存。",
+        "member_status" => "状态变更已记录。",
         _ => return None,
     })
 }

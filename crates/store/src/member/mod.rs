@@ -4,11 +4,14 @@
 
 mod input;
 mod model;
+pub mod transfer;
 mod write;
 
 pub use input::{MemberDraft, MemberInput};
 pub use model::{Member, MemberEvent, MemberFilter, MemberShow, get, history, list, whole_years};
-pub use write::{LEAVE_REASONS, Sensitive, StatusChange, change_status, create, event_label, reveal, update};
+pub use write::{
+    LEAVE_REASONS, Sensitive, StatusChange, change_status, create, event_label, reveal, reveal_for_edit, update,
+};
 
 use chrono::NaiveDate;
 use jiceng_types::{Right, Scope};

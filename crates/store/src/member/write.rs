@@ -39,6 +39,8 @@ pub fn event_label(kind: &str) -> &'static str {
         "transfer_accepted" => "组织关系转入",
         "transfer_returned" => "组织关系转接被退回",
         "transfer_out" => "组织关系转出本县",
+        "transfer_cancelled" => "撤回组织关系转接",
+        "transfer_letter" => "开具组织关系介绍信",
         _ => "其他",
     }
 }
@@ -591,4 +593,26 @@ pub async fn reveal(
     )
     .await?;
     Ok(Some(plain))
+}
+
+/// The stored number of a member in scope, for an edit that keeps it unchanged. Needs the right
+/// to change members; the number never leaves the server, so this is not a reveal.
+pub async fn reveal_for_edit(db: &Db, scope: &Scope, id: MemberId, which: Sensitive) -> StoreResult<Option<String>> {
+    require_write(scope)?;
+    let q = select_in_scope(scope).and_where(Expr::col(("m", "id")).eq(id.0)).take();
+    let m = fetch_one(db.conn(), &q).await?.ok_or(StoreError::NotFound)?;
+    let col = match which {
+        Sensitive::IdCard => "id_card_enc",
+        Sensitive::Phone => "phone_enc",
+    };
+    #[derive(FromQueryResult)]
+    struct Enc {
+        v: Option<Vec<u8>>,
+    }
+    let q = Query::select().expr_as(Expr::col(col), "v").from("member").and_where(Expr::col("id").eq(m.id.0)).take();
+    let Some(row) = db.conn().query_one(&q).await? else { return Err(StoreError::NotFound) };
+    match Enc::from_query_result(&row, "")?.v {
+        Some(enc) => db.field_keys()?.decrypt(&enc).map(Some).map_err(|e| StoreError::Corrupt(e.to_string())),
+        None => Ok(None),
+    }
 }

@@ -6,6 +6,8 @@ pub mod areas;
 pub mod audit;
 pub mod home;
 pub mod login;
+pub mod member_forms;
+pub mod members;
 pub mod org_forms;
 pub mod orgs;
 pub mod security;
