@@ -28,6 +28,12 @@ pub enum Command {
     /// 管理账号
     #[command(subcommand)]
     User(UserCmd),
+    /// 从 Excel/CSV 导入党员或党组织
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// 把党员或党组织名单导出为 Excel/CSV
+    #[command(subcommand)]
+    Export(ExportCmd),
     /// 在线备份数据库到文件
     Backup(BackupArgs),
     /// 从备份文件恢复数据库（须先停止服务）
@@ -169,4 +175,53 @@ pub struct BackupArgs {
 pub enum AuditCmd {
     /// 校验审计链，指出第一条被篡改或缺失的记录
     Verify(DbArgs),
+}
+
+/// `jiceng import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// 导入党员名册（.xlsx、.xls、.csv；按身份证号匹配，重复导入只更新有变化的人）
+    Members(ImportArgs),
+    /// 导入党组织（组织名称、组织代码、上级组织、组织类别、所属领域、成立日期、本届届满日期）
+    Orgs(ImportArgs),
+}
+
+/// Arguments of an import.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 要导入的文件
+    pub file: PathBuf,
+    /// 只导入到该组织（代码）及其下级；未填所在组织的行归入该组织
+    #[arg(long)]
+    pub org: Option<String>,
+    /// 只检查、不写入
+    #[arg(long)]
+    pub dry_run: bool,
+    /// 输出格式
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// `jiceng export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// 导出党员名册（格式与导入模板相同）
+    Members(ExportArgs),
+    /// 导出党组织（格式与导入模板相同）
+    Orgs(ExportArgs),
+}
+
+/// Arguments of an export.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 只导出该组织（代码）及其下级
+    #[arg(long)]
+    pub org: Option<String>,
+    /// 输出文件（.xlsx 或 .csv）
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
 }

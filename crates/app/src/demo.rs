@@ -43,10 +43,11 @@ pub async fn load_if_empty(db: &Db, s: ScaleArg, seed: u64, password: Option<Str
     match jiceng_synth::load(db, &county, &password).await {
         Ok(report) => {
             println!(
-                "已载入模拟数据“{}”：{} 个党组织，{} 名党员，{} 个账号（生成 {:.1} 秒，共用时 {:.1} 秒）。",
+                "已载入模拟数据“{}”：{} 个党组织，{} 名党员，{} 条班子成员记录，{} 个账号（生成 {:.1} 秒，共用时 {:.1} 秒）。",
                 county.name,
                 report.orgs,
                 report.members,
+                report.teams,
                 report.users,
                 generated.as_secs_f64(),
                 started.elapsed().as_secs_f64()

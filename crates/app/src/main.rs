@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod config;
 mod demo;
+mod exchange_cmd;
 mod serve;
 mod users;
 
@@ -60,6 +61,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(cmd) => users::run(cmd).await,
+        Command::Import(cmd) => exchange_cmd::import(cmd).await,
+        Command::Export(cmd) => exchange_cmd::export(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
         Command::Audit(AuditCmd::Verify(args)) => {

@@ -16,12 +16,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+mod import;
+
 const PASSWORD: &str = "Bench-Pass-2026";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("import") {
+        let bin = flag(&args, "--bin").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/jiceng"));
+        let rows: usize = flag(&args, "--rows").and_then(|r| r.parse().ok()).unwrap_or(100_000);
+        return import::run(&bin, rows);
+    }
     if args.first().map(String::as_str) != Some("foundation") {
-        bail!("usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS]");
+        bail!(
+            "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] | jiceng-bench import [--rows N]"
+        );
     }
     let province = args.iter().any(|a| a == "--province");
     let bin = flag(&args, "--bin").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/jiceng"));

@@ -8,4 +8,4 @@
 
 pub mod quality;
 
-pub use quality::{Finding, MemberFacts, OrgFacts, QualityParams, Severity, Subject, TransferFacts};
+pub use quality::{Finding, MemberFacts, OrgFacts, QualityParams, RULES, Severity, Subject, TransferFacts, rule_label};

@@ -361,7 +361,7 @@ pub(crate) async fn append_as(tx: &DatabaseTransaction, who: Who<'_>, meta: &Met
     // Lock the head row (PostgreSQL) and take the next sequence number.
     let stmt = Query::update()
         .table("audit_head")
-        .value("seq", Expr::col("seq").add(1))
+        .value("seq", Expr::col("seq").add(1i64))
         .and_where(Expr::col("id").eq(1))
         .returning(Query::returning().columns(["seq", "last_hash"]))
         .take();
@@ -429,6 +429,101 @@ pub(crate) async fn append_as(tx: &DatabaseTransaction, who: Who<'_>, meta: &Met
     let update = Query::update().table("audit_head").value("last_hash", hash).and_where(Expr::col("id").eq(1)).take();
     tx.execute(&update).await?;
     Ok(head.seq)
+}
+
+/// Append many records as the scope's actor, inside the caller's transaction, with one lock of
+/// the head and multi-row inserts (a bulk import writes one record per changed member). The
+/// chain is exactly the one single appends would build.
+pub(crate) async fn append_many(
+    tx: &DatabaseTransaction,
+    scope: &Scope,
+    meta: &Meta,
+    entries: Vec<Entry>,
+) -> StoreResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    #[derive(FromQueryResult)]
+    struct Head {
+        seq: i64,
+        last_hash: String,
+    }
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let stmt = Query::update()
+        .table("audit_head")
+        .value("seq", Expr::col("seq").add(n))
+        .and_where(Expr::col("id").eq(1))
+        .returning(Query::returning().columns(["seq", "last_hash"]))
+        .take();
+    let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
+    let head = Head::from_query_result(&row, "")?;
+    let who = Who::from(scope.actor());
+    let user_id = who.user_id.map(|u| u.0);
+    let at = crate::now();
+    let mut seq = head.seq - n;
+    let mut prev = head.last_hash;
+    const CHUNK: usize = 500;
+    let mut rows: Vec<[sea_orm::sea_query::SimpleExpr; 15]> = Vec::with_capacity(CHUNK);
+    for entry in entries {
+        seq += 1;
+        let changes =
+            if serde_json::Value::is_null(&entry.changes) { "{}".to_string() } else { entry.changes.to_string() };
+        let org_path = entry.org_path.as_ref().map(|p| p.as_str().to_string());
+        let hash = row_hash(
+            seq,
+            &at,
+            user_id,
+            who.username,
+            who.role,
+            who.org_id,
+            org_path.as_deref(),
+            entry.action.key(),
+            entry.object_type,
+            entry.object_id.as_deref(),
+            &changes,
+            &meta.client_addr,
+            &meta.request_id,
+            &prev,
+        );
+        rows.push([
+            seq.into(),
+            at.into(),
+            user_id.into(),
+            who.username.into(),
+            who.role.into(),
+            who.org_id.into(),
+            org_path.into(),
+            entry.action.key().into(),
+            entry.object_type.into(),
+            entry.object_id.into(),
+            changes.into(),
+            meta.client_addr.clone().into(),
+            meta.request_id.clone().into(),
+            prev.clone().into(),
+            hash.clone().into(),
+        ]);
+        prev = hash;
+        if rows.len() == CHUNK {
+            insert_rows(tx, std::mem::take(&mut rows)).await?;
+        }
+    }
+    insert_rows(tx, rows).await?;
+    let update = Query::update().table("audit_head").value("last_hash", prev).and_where(Expr::col("id").eq(1)).take();
+    tx.execute(&update).await?;
+    Ok(())
+}
+
+async fn insert_rows(tx: &DatabaseTransaction, rows: Vec<[sea_orm::sea_query::SimpleExpr; 15]>) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::insert();
+    q.into_table("audit_log").columns(RECORD_COLUMNS);
+    for r in rows {
+        q.values_panic(r);
+    }
+    tx.execute(&q).await?;
+    Ok(())
 }
 
 /// Record a refused action in its own transaction (the refused change itself was rolled back).
@@ -661,6 +756,25 @@ pub async fn list(db: &Db, scope: &Scope, filter: &Filter, limit: u64) -> StoreR
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[tokio::test]
+    async fn many_appends_build_the_same_valid_chain() {
+        let t = crate::testing::TestDb::sqlite().await.unwrap();
+        let scope = Scope::cli();
+        let meta = Meta::cli();
+        let tx = t.db.begin_write().await.unwrap();
+        append(&tx, &scope, &meta, Entry::new(Action::Create, "org", Some("1".into()))).await.unwrap();
+        let many: Vec<Entry> = (0..1234)
+            .map(|i| Entry::new(Action::Update, "member", Some(i.to_string())).changes(json!({ "i": i })))
+            .collect();
+        append_many(&tx, &scope, &meta, many).await.unwrap();
+        append(&tx, &scope, &meta, Entry::new(Action::Delete, "org", Some("1".into()))).await.unwrap();
+        tx.commit().await.unwrap();
+        let report = verify(&t.db).await.unwrap();
+        assert_eq!(report.first_broken, None);
+        assert_eq!(report.rows, 1236);
+        t.cleanup().await;
+    }
 
     #[test]
     fn diff_keeps_changed_fields_only() {

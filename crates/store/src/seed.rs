@@ -155,6 +155,38 @@ pub struct LoadReport {
     pub members: u64,
     /// Accounts.
     pub users: u64,
+    /// Leadership-team rows (班子).
+    pub teams: u64,
+}
+
+/// A leadership-team row (班子) to load: one person's term in one post.
+#[derive(Debug, Clone)]
+pub struct TeamSeed {
+    /// The organization (an [`OrgSeed::id`]).
+    pub org_id: i64,
+    /// The person's member record, as an index into the members list (`None` for a villagers'
+    /// committee member who is not a Party member).
+    pub member: Option<usize>,
+    /// Which committee.
+    pub committee: crate::org::team::Committee,
+    /// Name (a member's: the same as the record).
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Education.
+    pub education: Education,
+    /// Post.
+    pub post: crate::org::team::Post,
+    /// 分工.
+    pub title: Option<String>,
+    /// 一肩挑.
+    pub dual_role: bool,
+    /// 任职日期.
+    pub started_on: NaiveDate,
+    /// 离任日期.
+    pub ended_on: Option<NaiveDate>,
 }
 
 const ORG_CHUNK: usize = 1000;
@@ -169,6 +201,21 @@ pub async fn load(
     orgs: &[OrgSeed],
     members: &[MemberSeed],
     users: &[UserSeed],
+    password: &str,
+) -> StoreResult<LoadReport> {
+    load_with_teams(db, scope, meta, orgs, members, users, &[], password).await
+}
+
+/// [`load`], with the organizations' leadership teams.
+#[expect(clippy::too_many_arguments, reason = "one slice per kind of row, as generated")]
+pub async fn load_with_teams(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    orgs: &[OrgSeed],
+    members: &[MemberSeed],
+    users: &[UserSeed],
+    teams: &[TeamSeed],
     password: &str,
 ) -> StoreResult<LoadReport> {
     if scope.role().is_some() {
@@ -355,6 +402,8 @@ pub async fn load(
         tx.execute(&q).await?;
     }
 
+    let loaded_teams = insert_teams(&tx, teams, members, &scope.actor().username).await?;
+
     let hash = crate::auth::hash_password_for_seed(password)?;
     let mut loaded_users = 0u64;
     for u in users {
@@ -399,12 +448,154 @@ pub async fn load(
         tx.execute_unprepared("SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))").await?;
     }
 
-    let report = LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: loaded_users };
-    let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone()))
-        .changes(serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users }));
+    let report =
+        LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: loaded_users, teams: loaded_teams };
+    let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone())).changes(
+        serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users, "teams": report.teams }),
+    );
     audit::append(&tx, scope, meta, entry).await?;
     tx.commit().await?;
     Ok(report)
+}
+
+/// Insert the team rows with their history events. Members were inserted in list order into an
+/// empty table, so their ids ascend in that order; the names are compared to be sure.
+async fn insert_teams(
+    tx: &DatabaseTransaction,
+    teams: &[TeamSeed],
+    members: &[MemberSeed],
+    by: &str,
+) -> StoreResult<u64> {
+    if teams.is_empty() {
+        return Ok(0);
+    }
+    // The ids are contiguous (checked), so a member's id is the first id plus its index.
+    #[derive(sea_orm::FromQueryResult)]
+    struct Span {
+        first: Option<i64>,
+        last: Option<i64>,
+        n: i64,
+    }
+    let q = Query::select()
+        .expr_as(Expr::col("id").min(), "first")
+        .expr_as(Expr::col("id").max(), "last")
+        .expr_as(Expr::col("id").count(), "n")
+        .from("member")
+        .take();
+    let span = match tx.query_one(&q).await? {
+        Some(r) => <Span as sea_orm::FromQueryResult>::from_query_result(&r, "")?,
+        None => Span { first: None, last: None, n: 0 },
+    };
+    let first = span.first.unwrap_or(1);
+    if span.n != members.len() as i64 || span.last.unwrap_or(0) - first + 1 != span.n {
+        return Err(StoreError::Corrupt("member ids are not contiguous after the load".into()));
+    }
+    let id_of = |i: usize| first + i as i64;
+    // Make sure by the names.
+    let linked: Vec<usize> = teams.iter().filter_map(|t| t.member).collect();
+    for chunk in linked.chunks(500) {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Named {
+            id: i64,
+            name: String,
+        }
+        let q = Query::select()
+            .columns(["id", "name"])
+            .from("member")
+            .and_where(Expr::col("id").is_in(chunk.iter().map(|i| id_of(*i))))
+            .take();
+        let rows = tx.query_all(&q).await?;
+        let names: HashMap<i64, String> = rows
+            .iter()
+            .map(|r| <Named as sea_orm::FromQueryResult>::from_query_result(r, "").map(|n| (n.id, n.name)))
+            .collect::<Result<_, _>>()?;
+        for i in chunk {
+            if members.get(*i).map(|m| &m.name) != names.get(&id_of(*i)) {
+                return Err(StoreError::Corrupt(format!("team seed member {i} does not match the loaded member")));
+            }
+        }
+    }
+    let now = crate::now();
+    for chunk in teams.chunks(MEMBER_CHUNK) {
+        let mut q = Query::insert();
+        q.into_table("org_team").columns([
+            "org_id",
+            "member_id",
+            "committee",
+            "name",
+            "gender",
+            "birth_date",
+            "education",
+            "post",
+            "title",
+            "dual_role",
+            "started_on",
+            "ended_on",
+        ]);
+        let mut events = Query::insert();
+        events.into_table("org_event").columns([
+            "org_id",
+            "kind",
+            "happened_on",
+            "detail",
+            "recorded_by",
+            "recorded_at",
+        ]);
+        for t in chunk {
+            let member_id = t.member.map(id_of);
+            let row: [SimpleExpr; 12] = [
+                t.org_id.into(),
+                member_id.into(),
+                t.committee.key().into(),
+                t.name.as_str().into(),
+                t.gender.key().into(),
+                t.birth_date.into(),
+                t.education.key().into(),
+                t.post.key().into(),
+                t.title.clone().into(),
+                t.dual_role.into(),
+                t.started_on.into(),
+                t.ended_on.into(),
+            ];
+            q.values_panic(row);
+            let post = match &t.title {
+                Some(title) => format!("{}（{title}）", t.post.label()),
+                None => t.post.label().to_string(),
+            };
+            let detail = |reason: Option<&str>| {
+                let mut d = serde_json::json!({
+                    "committee": t.committee.label(), "post": post, "name": t.name, "dual_role": t.dual_role,
+                });
+                if let Some(r) = reason {
+                    d["reason"] = r.into();
+                }
+                d.to_string()
+            };
+            let row: [SimpleExpr; 6] = [
+                t.org_id.into(),
+                "team_appointed".into(),
+                t.started_on.into(),
+                detail(None).into(),
+                by.into(),
+                now.into(),
+            ];
+            events.values_panic(row);
+            if let Some(end) = t.ended_on {
+                let row: [SimpleExpr; 6] = [
+                    t.org_id.into(),
+                    "team_ended".into(),
+                    end.into(),
+                    detail(Some("换届离任")).into(),
+                    by.into(),
+                    now.into(),
+                ];
+                events.values_panic(row);
+            }
+        }
+        tx.execute(&q).await?;
+        tx.execute(&events).await?;
+    }
+    Ok(teams.len() as u64)
 }
 
 async fn insert_org_events(tx: &DatabaseTransaction, orgs: &[OrgSeed], by: &str) -> StoreResult<()> {

@@ -75,6 +75,41 @@ where
     serde_json::from_str(&text).map_err(|e| crate::StoreError::Corrupt(format!("json rows: {e}")))
 }
 
+/// Reserve `n` fresh ids of `table` inside a write transaction, so that many rows can be
+/// inserted with their ids known (and referenced) up front. SQLite: the transaction holds the
+/// write lock, so the ids after the current maximum are free. PostgreSQL: taken from the
+/// identity sequence.
+pub(crate) async fn reserve_ids(
+    tx: &sea_orm::DatabaseTransaction,
+    table: &str,
+    n: usize,
+) -> crate::StoreResult<Vec<i64>> {
+    use sea_orm::ConnectionTrait;
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let backend = tx.get_database_backend();
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    match backend {
+        DbBackend::Postgres => {
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, {count})"
+            );
+            let rows = tx.query_all_raw(Statement::from_string(backend, sql)).await?;
+            rows.iter().map(|r| r.try_get::<i64>("", "id").map_err(crate::StoreError::from)).collect()
+        }
+        _ => {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) AS id FROM {table}");
+            let row = tx.query_one_raw(Statement::from_string(backend, sql)).await?;
+            let start: i64 = match row {
+                Some(r) => r.try_get("", "id")?,
+                None => 0,
+            };
+            Ok((start + 1..=start + count).collect())
+        }
+    }
+}
+
 /// Deserialize a boolean stored as `true`/`false` (PostgreSQL) or `1`/`0` (SQLite) in JSON rows.
 pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     use serde::Deserialize;

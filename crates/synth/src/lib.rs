@@ -21,11 +21,13 @@ mod identity;
 mod names;
 mod people;
 mod systems;
+mod teams;
 mod towns;
+mod transfers;
 mod tree;
 
 use chrono::NaiveDate;
-use jiceng_store::seed::{LoadReport, MemberSeed, OrgSeed, UserSeed};
+use jiceng_store::seed::{LoadReport, MemberSeed, OrgSeed, TeamSeed, UserSeed};
 use jiceng_types::{Role, Scope};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -153,6 +155,8 @@ pub struct County {
     pub members: Vec<MemberSeed>,
     /// Demo accounts (see [`account_summary`]).
     pub users: Vec<UserSeed>,
+    /// Leadership teams (班子), in office and before; members by index into `members`.
+    pub teams: Vec<TeamSeed>,
     /// The county's (or province's) name, e.g. `龙泉县`.
     pub name: String,
 }
@@ -179,7 +183,8 @@ pub fn generate(scale: Scale, seed: u64, today: NaiveDate) -> County {
     flaws::members(&mut members, &mut rng, today);
     identity::assign(&orgs, &mut members, seed, today);
     let users = accounts(&orgs, &members, demo_town, demo_branch, &mut rng, &namer);
-    County { orgs, members, users, name }
+    let teams = teams::assign(&orgs, &members, &namer, seed, today, &keep);
+    County { orgs, members, users, teams, name }
 }
 
 /// The demo accounts: one per role, at sensible organizations.
@@ -221,11 +226,17 @@ fn accounts(
 }
 
 /// Load a generated county into an empty database as the command-line operator; the demo
-/// accounts get `password` (no change forced at first login).
+/// accounts get `password` (no change forced at first login). A few membership transfers follow
+/// (see `transfers`), made through the store like any other.
 pub async fn load(db: &jiceng_store::Db, county: &County, password: &str) -> jiceng_store::StoreResult<LoadReport> {
     let scope = Scope::cli();
     let meta = jiceng_store::Meta::cli();
-    jiceng_store::seed::load(db, &scope, &meta, &county.orgs, &county.members, &county.users, password).await
+    let c = county;
+    let report =
+        jiceng_store::seed::load_with_teams(db, &scope, &meta, &c.orgs, &c.members, &c.users, &c.teams, password)
+            .await?;
+    transfers::load(db, county).await?;
+    Ok(report)
 }
 
 /// Demo accounts, one line each: (username, role label, org name) — for printing after a load.

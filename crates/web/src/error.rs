@@ -189,3 +189,17 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// A store error as one Chinese sentence for a page that reports it later (a background job);
+/// internal failures are logged here and not described.
+pub fn store_message(e: &StoreError) -> String {
+    match e {
+        StoreError::NotFound => "未找到，或不在您的管辖范围内".into(),
+        StoreError::Forbidden { message, .. } | StoreError::Conflict { message, .. } => message.clone(),
+        StoreError::Invalid(errs) => errs.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("；"),
+        internal @ (StoreError::Db(_) | StoreError::Corrupt(_)) => {
+            tracing::error!(error = %internal, "background job failed");
+            "处理时发生内部错误，已记录。请稍后重试，或联系管理员。".into()
+        }
+    }
+}

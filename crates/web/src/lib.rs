@@ -8,6 +8,7 @@ mod api;
 mod assets;
 mod error;
 mod extract;
+mod import_jobs;
 mod middleware;
 mod pages;
 mod router;
@@ -36,12 +37,14 @@ pub struct AppState {
     pub db: jiceng_store::Db,
     /// Web settings.
     pub cfg: Arc<WebConfig>,
+    /// Imports being checked or waiting for confirmation.
+    pub imports: Arc<import_jobs::ImportJobs>,
 }
 
 impl AppState {
     /// New state.
     pub fn new(db: jiceng_store::Db, cfg: WebConfig) -> Self {
-        AppState { db, cfg: Arc::new(cfg) }
+        AppState { db, cfg: Arc::new(cfg), imports: Arc::default() }
     }
 }
 

@@ -12,7 +12,6 @@ use futures::FutureExt;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::{CsrfLayer, ProtectionError};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -50,10 +49,48 @@ pub fn apply(router: axum::Router<crate::AppState>, cfg: &WebConfig) -> axum::Ro
         .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
         // Inside the header layers, so that their own refusals (408, 413, 403) get the headers too.
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(RequestBodyLimitLayer::new(2 << 20))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(CompressionLayer::new())
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejected));
     router.layer(axum::middleware::from_fn(catch_panic)).layer(stack)
+}
+
+/// The largest request body, except uploads.
+pub const BODY_LIMIT: usize = 2 << 20;
+
+/// Hold every request body to [`BODY_LIMIT`], uploads to the upload limit: a declared length
+/// over it is refused at once, a streamed body is cut off when it passes it (the extractors then
+/// answer 413).
+async fn limit_body(req: Request, next: Next) -> Response {
+    let upload = req.method() == Method::POST && req.uri().path().starts_with("/import/");
+    let limit = if upload { crate::pages::import::UPLOAD_LIMIT } else { BODY_LIMIT };
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let rid = request_id(req.headers());
+        return if req.uri().path().starts_with("/api/") {
+            crate::error::api_body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求体过大（不能超过2MB）",
+                &rid,
+            )
+            .into_response()
+        } else {
+            let msg = if upload {
+                "文件过大：网页导入不能超过50MB，请拆分后分批导入。"
+            } else {
+                "提交的内容过大（不能超过2MB）。"
+            };
+            crate::error::plain_page(StatusCode::PAYLOAD_TOO_LARGE, "内容过大", msg, &rid)
+        };
+    }
+    if upload {
+        // The upload route's own `DefaultBodyLimit` cuts a streamed body off (one limit, so that
+        // the extractor can tell the user the file is too large).
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    next.run(Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 fn csrf_rejected(_e: ProtectionError) -> Response<Body> {

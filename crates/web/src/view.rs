@@ -89,6 +89,15 @@ impl Ctx {
         } else if s.can(Right::ReadSelf) {
             nav.push(item("/members/me", "我的党员信息", active, "members"));
         }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/transfers", "组织关系转接", active, "transfers"));
+        }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/quality", "数据质量", active, "quality"));
+        }
+        if s.can(Right::WriteRecords) || s.can(Right::WriteOrgs) {
+            nav.push(item("/import", "Excel导入", active, "import"));
+        }
         if s.can(Right::ReadMembers) || s.can(Right::ReadSelf) {
             for a in AREAS {
                 nav.push(NavItem {
@@ -151,6 +160,14 @@ pub fn flash_message(key: &str) -> Option<&'static str> {
         "member_created" => "党员已登记入册。",
         "member_updated" => "党员信息已保存。",
         "member_status" => "状态变更已记录。",
+        "transfer_started" => "组织关系转接已发起；接收方党组织接收前，该党员仍由本组织管理。",
+        "transfer_accepted" => "已接收，该党员的组织关系已转入。",
+        "transfer_returned" => "已退回转出方党组织。",
+        "transfer_cancelled" => "已撤回。",
+        "letter_issued" => "介绍信已开具，请打印后交党员本人。",
+        "receipt_recorded" => "回执已登记，该党员已从本县名册转出。",
+        "import_undone" => "上次导入已撤销：新增的党员已删除，更新的党员已恢复原值。",
+        "import_cancelled" => "已取消，本次导入未写入任何数据。",
         _ => return None,
     })
 }

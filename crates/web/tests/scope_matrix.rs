@@ -362,6 +362,15 @@ const COVERED: &[(&str, &str, &str)] = &[
     ("POST", "/orgs/{id}/dissolve", "scope_matrix"),
     ("GET", "/orgs/{id}/merge", "scope_accounts (forms)"),
     ("POST", "/orgs/{id}/merge", "scope_matrix"),
+    ("GET", "/orgs/reminders", "team"),
+    ("GET", "/orgs/{id}/team", "team"),
+    ("GET", "/orgs/{id}/team/new", "team"),
+    ("POST", "/orgs/{id}/team/new", "team"),
+    ("GET", "/orgs/{id}/structure", "team"),
+    ("GET", "/team/{id}/edit", "team"),
+    ("POST", "/team/{id}/edit", "team"),
+    ("GET", "/team/{id}/end", "team"),
+    ("POST", "/team/{id}/end", "team"),
     ("GET", "/members", "members"),
     ("GET", "/members/me", "members"),
     ("GET", "/members/new", "members (forms)"),
@@ -372,6 +381,29 @@ const COVERED: &[(&str, &str, &str)] = &[
     ("POST", "/members/{id}/reveal", "members"),
     ("GET", "/members/{id}/status", "members"),
     ("POST", "/members/{id}/status", "members"),
+    ("GET", "/quality", "quality"),
+    ("GET", "/quality/export", "import_export"),
+    ("GET", "/orgs/export", "import_export"),
+    ("GET", "/members/export", "import_export"),
+    ("GET", "/transfers/export", "import_export"),
+    ("GET", "/import", "import_export"),
+    ("GET", "/import/template/{kind}", "import_export"),
+    ("POST", "/import/{kind}", "import_export"),
+    ("POST", "/import/undo", "import_export"),
+    ("GET", "/import/jobs/{token}", "import_export"),
+    ("POST", "/import/jobs/{token}/confirm", "import_export"),
+    ("POST", "/import/jobs/{token}/cancel", "import_export"),
+    ("GET", "/import/jobs/{token}/problems", "import_export"),
+    ("GET", "/members/{id}/transfer", "transfers"),
+    ("POST", "/members/{id}/transfer", "transfers"),
+    ("GET", "/transfers", "transfers"),
+    ("GET", "/transfers/orgs", "transfers"),
+    ("GET", "/transfers/{id}", "transfers"),
+    ("POST", "/transfers/{id}/accept", "transfers"),
+    ("POST", "/transfers/{id}/return", "transfers"),
+    ("POST", "/transfers/{id}/cancel", "transfers"),
+    ("POST", "/transfers/{id}/receipt", "transfers"),
+    ("GET", "/transfers/{id}/letter", "transfers"),
     ("GET", "/users", "scope_accounts"),
     ("GET", "/users/new", "scope_accounts"),
     ("POST", "/users/new", "scope_accounts"),
@@ -437,6 +469,8 @@ jiceng_store::dual_test!(every_route_refuses_anonymous_callers, |db: Db| async m
             .replace("{id}", &f.town1.id.to_string())
             .replace("{handle}", "0123456789abcdef")
             .replace("{key}", "members")
+            .replace("{kind}", "members")
+            .replace("{token}", "0123456789abcdef0123456789abcdef")
             .replace("{*path}", "app.css");
         let req = TestApp::request(method.parse().unwrap(), &path, "")
             .header(

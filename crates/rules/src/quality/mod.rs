@@ -175,6 +175,28 @@ fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
     d.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
 }
 
+/// Every rule of these checks: its id and its name in Chinese.
+pub const RULES: [(&str, &str); 13] = [
+    ("org.branch_min_formal", "党支部正式党员不足3人"),
+    ("org.branch_max_members", "党支部党员超过50人"),
+    ("org.committee_required_formal", "正式党员7人以上未设支委会"),
+    ("org.secretary_vacant", "书记空缺"),
+    ("org.term.expired", "任期届满未换届"),
+    ("member.org_required", "党员所在组织已撤销或合并"),
+    ("member.duplicate_id", "身份证号重复"),
+    ("dev.min_age", "入党时未满18周岁"),
+    ("dev.probation", "预备期满未转正或延长"),
+    ("member.lost_contact_suspend", "失联超过6个月未停止党籍"),
+    ("member.suspended_remove_after", "停止党籍满2年未处理"),
+    ("member.transfer_if_away_fixed", "外出超过6个月未转接组织关系"),
+    ("member.transfer_pending", "组织关系转接超期未接收"),
+];
+
+/// The Chinese name of a rule (the id itself if unknown).
+pub fn rule_label(rule_id: &str) -> &str {
+    RULES.iter().find(|(id, _)| *id == rule_id).map(|(_, l)| *l).unwrap_or(rule_id)
+}
+
 /// Age in whole years on `on`.
 pub fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
     let mut age = on.year() - birth.year();

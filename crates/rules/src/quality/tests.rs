@@ -165,3 +165,18 @@ fn pending_transfers_after_thirty_days() {
     assert!(at("2026-05-31").is_empty());
     assert_eq!(at("2026-06-01"), vec!["member.transfer_pending"]);
 }
+
+#[test]
+fn every_rule_has_a_name() {
+    let f = check(
+        &[OrgFacts { full_members: 60, has_secretary: false, term_end: Some(d("2020-01-01")), ..org(1) }],
+        &[MemberFacts { out_of_contact_since: Some(d("2020-01-01")), ..member(1) }],
+        &[],
+        d("2026-06-01"),
+        &QualityParams::default(),
+    );
+    for finding in &f {
+        assert_ne!(rule_label(finding.rule_id), finding.rule_id, "{} has a name", finding.rule_id);
+    }
+    assert_eq!(rule_label("x.y"), "x.y");
+}

@@ -2,6 +2,7 @@
 //! roles with the right to read member data. ID-card and phone numbers are stored encrypted with
 //! a blind index for exact search, and shown masked; revealing one is audited.
 
+pub mod import;
 mod input;
 mod model;
 pub mod transfer;

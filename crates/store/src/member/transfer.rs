@@ -19,23 +19,26 @@
 //! and in the audit record written in the same transaction.
 
 mod letter;
+mod receiver;
 mod write;
 
 pub use letter::{LETTER_VALID_DAYS, TransferLetter, letter};
+pub use receiver::receiver_options;
+pub(crate) use receiver::{county_of, select_orgs_within};
 pub use write::{
     LEFT_REASON, OutOfCountyDraft, TransferDraft, accept, cancel, confirm_receipt, out_of_county, return_transfer,
     start,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
-use jiceng_types::{MemberId, OrgId, OrgPath, OrgStatus, Right, Scope};
+use jiceng_types::{MemberId, OrgId, OrgPath, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::Member;
 use crate::error::{StoreError, StoreResult};
-use crate::org::{Org, Page};
+use crate::org::Page;
 use crate::scope_sql::path_in_scope;
 use crate::sql::like_escape;
 use crate::{Db, Meta};
@@ -348,7 +351,7 @@ async fn fetch_one<C: ConnectionTrait>(conn: &C, q: &SelectStatement) -> StoreRe
 async fn fetch_sorted<C: ConnectionTrait>(conn: &C, q: &SelectStatement) -> StoreResult<Vec<Transfer>> {
     let rows: Vec<TransferRow> = crate::sql::fetch_json(conn, q, &ROW_COLUMNS).await?;
     let mut out = rows.into_iter().map(Transfer::try_from).collect::<StoreResult<Vec<Transfer>>>()?;
-    out.sort_by(|a, b| (b.started_on, b.id).cmp(&(a.started_on, a.id)));
+    out.sort_by_key(|t| std::cmp::Reverse((t.started_on, t.id)));
     Ok(out)
 }
 
@@ -366,16 +369,21 @@ fn require_read(scope: &Scope) -> StoreResult<()> {
 /// transfer outside the scope is recorded in the audit trail.
 pub async fn get(db: &Db, scope: &Scope, meta: &Meta, id: TransferId) -> StoreResult<Transfer> {
     require_read(scope)?;
-    match load(db.conn(), scope, id).await {
-        Err(StoreError::NotFound) => {
-            let exists = Query::select().expr(Expr::val(1)).from("transfer").and_where(Expr::col("id").eq(id.0)).take();
-            if db.conn().query_one(&exists).await?.is_some() {
-                crate::audit::record_denied(db, scope, meta, "transfer", Some(id.to_string()), "out_of_scope").await?;
-            }
-            Err(StoreError::NotFound)
-        }
-        other => other,
+    let found = load(db.conn(), scope, id).await;
+    if matches!(found, Err(StoreError::NotFound)) {
+        note_out_of_scope(db, scope, meta, id).await?;
     }
+    found
+}
+
+/// Record an attempt on an existing transfer the scope cannot see (nothing if it can see it).
+pub(crate) async fn note_out_of_scope(db: &Db, scope: &Scope, meta: &Meta, id: TransferId) -> StoreResult<()> {
+    let exists = Query::select().expr(Expr::val(1)).from("transfer").and_where(Expr::col("id").eq(id.0)).take();
+    let hidden = matches!(load(db.conn(), scope, id).await, Err(StoreError::NotFound));
+    if hidden && db.conn().query_one(&exists).await?.is_some() {
+        crate::audit::record_denied(db, scope, meta, "transfer", Some(id.to_string()), "out_of_scope").await?;
+    }
+    Ok(())
 }
 
 /// A transfer with what its page shows: the member (both sides may read the file while the
@@ -575,77 +583,6 @@ pub async fn transfer_facts(db: &Db, scope: &Scope) -> StoreResult<Vec<jiceng_ru
         fetch_sorted(db.conn(), &q).await?.iter().map(Transfer::facts).collect();
     facts.sort_by_key(|f| f.id);
     Ok(facts)
-}
-
-/// The county an organization belongs to: its nearest 县委 ancestor (itself included), else the
-/// root of its tree.
-pub(crate) async fn county_of<C: ConnectionTrait>(conn: &C, path: &OrgPath) -> StoreResult<OrgPath> {
-    let ids: Vec<i64> = path.ids().iter().map(|i| i.0).collect();
-    let Some(&root) = ids.first() else { return Err(StoreError::Corrupt(format!("empty org path {path}"))) };
-    #[derive(FromQueryResult)]
-    struct P {
-        path: String,
-    }
-    let q = Query::select()
-        .column("path")
-        .from("org")
-        .and_where(Expr::col("id").is_in(ids))
-        .and_where(Expr::col("kind").eq(jiceng_types::OrgKind::CountyCommittee.key()))
-        .take();
-    let mut best: Option<OrgPath> = None;
-    for r in conn.query_all(&q).await? {
-        let p = P::from_query_result(&r, "")?.path;
-        let p = OrgPath::parse(&p).ok_or_else(|| StoreError::Corrupt(format!("bad org path {p:?}")))?;
-        if best.as_ref().is_none_or(|b| p.depth() > b.depth()) {
-            best = Some(p);
-        }
-    }
-    Ok(best.unwrap_or_else(|| OrgPath::root(OrgId(root))))
-}
-
-/// `SELECT` active organizations in the subtree at `within`.
-fn select_orgs_within(within: &OrgPath) -> SelectStatement {
-    Query::select()
-        .columns(crate::org::COLUMNS.map(|c| ("org", c)))
-        .from("org")
-        .cond_where(path_in_scope(&Scope::cli_within(within.clone()), ("org", "path")))
-        .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
-        .take()
-}
-
-/// Organizations of the caller's county that could receive a transfer, by part of the name or
-/// the start of the code (for the form's suggestions). Needs the right to write records: the
-/// receiving organization is usually outside the caller's scope, so this is the one list that
-/// names organizations beyond it — active ones of the same county, name and code only.
-pub async fn receiver_options(db: &Db, scope: &Scope, q: &str) -> StoreResult<Vec<Org>> {
-    if !scope.can(Right::WriteRecords) {
-        return Err(StoreError::forbidden("no_member_write_right", "您没有维护党员信息的权限"));
-    }
-    let q = jiceng_types::text::normalize(q);
-    if q.is_empty() || jiceng_types::text::has_control(&q) {
-        return Ok(Vec::new());
-    }
-    let county = match scope.roots() {
-        Some([root, ..]) => Some(county_of(db.conn(), root).await?),
-        Some([]) => return Ok(Vec::new()),
-        None => None,
-    };
-    let mut sel = match &county {
-        Some(c) => select_orgs_within(c),
-        None => Query::select()
-            .columns(crate::org::COLUMNS.map(|c| ("org", c)))
-            .from("org")
-            .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
-            .take(),
-    };
-    let mut any = Condition::any()
-        .add(Expr::col(("org", "name")).like(LikeExpr::new(format!("%{}%", like_escape(&q))).escape('\\')));
-    if q.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-        let upper = like_escape(&q.to_ascii_uppercase());
-        any = any.add(Expr::col(("org", "code")).like(LikeExpr::new(format!("{upper}%")).escape('\\')));
-    }
-    sel.cond_where(any).order_by(("org", "code"), Order::Asc).limit(20);
-    crate::org::fetch_all(db.conn(), &sel, crate::org::Sort::Code).await
 }
 
 #[cfg(test)]

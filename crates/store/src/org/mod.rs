@@ -4,8 +4,10 @@
 //! list below is limited to the caller's scope. Loading one organization outside the scope answers
 //! `NotFound` (and records the refused access), so nothing reveals that it exists.
 
+pub mod import;
 mod input;
 mod rollup;
+pub mod team;
 mod write;
 
 pub use input::{OrgDraft, OrgInput};
@@ -549,7 +551,8 @@ pub async fn totals(db: &Db, scope: &Scope, today: NaiveDate) -> StoreResult<Tot
 /// One entry of an organization's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    /// What happened: `created`, `updated`, `moved`, `merged`, `dissolved`, `absorbed`.
+    /// What happened: `created`, `updated`, `moved`, `merged`, `dissolved`, `absorbed`, and the
+    /// team changes `team_appointed`, `team_ended`, `team_updated` (see [`team`]).
     pub kind: String,
     /// The date it took effect.
     pub happened_on: NaiveDate,
@@ -571,6 +574,9 @@ impl Event {
             "merged" => "合并至其他组织",
             "absorbed" => "接收合并",
             "dissolved" => "撤销",
+            "team_appointed" => "班子成员任职",
+            "team_ended" => "班子成员离任",
+            "team_updated" => "班子成员信息更正",
             _ => "其他",
         }
     }
@@ -622,6 +628,16 @@ pub async fn resolve(
     field: &str,
     text: &str,
 ) -> StoreResult<Result<Org, jiceng_types::FieldError>> {
+    resolve_in(db.conn(), scope, field, text).await
+}
+
+/// [`resolve`] on any connection (inside a transaction).
+pub(crate) async fn resolve_in<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    field: &str,
+    text: &str,
+) -> StoreResult<Result<Org, jiceng_types::FieldError>> {
     use jiceng_types::FieldError;
     require_read(scope)?;
     let text = jiceng_types::text::normalize(text);
@@ -637,7 +653,7 @@ pub async fn resolve(
             .and_where(Expr::col(("org", "code")).eq(code.as_str()))
             .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
             .take();
-        if let Some(o) = fetch_one(db.conn(), &q).await? {
+        if let Some(o) = fetch_one(conn, &q).await? {
             return Ok(Ok(o));
         }
     }
@@ -646,7 +662,7 @@ pub async fn resolve(
         .and_where(Expr::col(("org", "status")).eq(OrgStatus::Active.key()))
         .limit(2)
         .take();
-    let mut found = fetch_all(db.conn(), &q, Sort::Code).await?;
+    let mut found = fetch_all(conn, &q, Sort::Code).await?;
     Ok(match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(FieldError::new(field, "org_not_found", format!("未找到“{text}”，或不在您的管辖范围内"))),

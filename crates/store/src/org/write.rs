@@ -104,94 +104,102 @@ async fn insert_event(
 pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: OrgInput) -> StoreResult<Org> {
     recording_denial(db, scope, meta, input.parent_id, async {
         let tx = db.begin_write().await?;
-        let parent = match input.parent_id {
-            Some(pid) => {
-                require_write(scope)?;
-                let parent = load(&tx, scope, pid).await?.ok_or_else(|| {
-                    StoreError::invalid("parent_id", "parent_not_found", "上级组织不存在或不在您的管辖范围内")
-                })?;
-                check_parent(&parent, input.kind).map_err(|e| StoreError::Invalid(vec![e]))?;
-                Some(parent)
-            }
-            None => {
-                if !scope.can(Right::CreateRootOrgs) {
-                    return Err(StoreError::forbidden(
-                        "no_root_right",
-                        "只有系统管理员可以设立最上级组织，请选择上级组织",
-                    ));
-                }
-                None
-            }
-        };
-        if code_taken(&tx, input.code.as_str(), None).await? {
-            return Err(duplicate_code(input.code.as_str()));
-        }
-        let now = crate::now();
-        let py = pinyin_of(input.name.as_str());
-        let temp_path = format!("/~{}/", uuid::Uuid::now_v7());
-        let insert = crate::sql::insert_row(
-            "org",
-            vec![
-                ("parent_id", input.parent_id.map(|p| p.0).into()),
-                ("path", temp_path.into()),
-                ("depth", 0i32.into()),
-                ("code", input.code.as_str().into()),
-                ("name", input.name.as_str().into()),
-                ("name_pinyin", py.full.into()),
-                ("name_initials", py.initials.into()),
-                ("kind", input.kind.key().into()),
-                ("domain", input.domain.key().into()),
-                ("established_on", input.established_on.into()),
-                ("term_start", input.term_start.into()),
-                ("term_end", input.term_end.into()),
-                ("status", OrgStatus::Active.key().into()),
-                ("status_on", input.established_on.into()),
-                ("member_count", 0i64.into()),
-                ("subtree_orgs", 1i64.into()),
-                ("created_at", now.into()),
-                ("updated_at", now.into()),
-            ],
-        )
-        .returning_col("id")
-        .take();
-        let row = tx
-            .query_one(&insert)
-            .await
-            .map_err(map_unique)?
-            .ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
-        let id = OrgId(row.try_get::<i64>("", "id")?);
-        let path = match &parent {
-            Some(p) => p.path.child(id),
-            None => OrgPath::root(id),
-        };
-        let depth = i32::try_from(path.depth()).unwrap_or(i32::MAX);
-        let set_path = Query::update()
-            .table("org")
-            .value("path", path.as_str())
-            .value("depth", depth)
-            .and_where(Expr::col("id").eq(id.0))
-            .take();
-        tx.execute(&set_path).await?;
-        if let Some(p) = &parent {
-            adjust_chain(&tx, &p.path, 1, 0).await?;
-            adjust_children(&tx, p.id, 1).await?;
-        }
-        let org = fetch_one(
-            &tx,
-            &select_in_scope(&jiceng_types::Scope::cli()).and_where(Expr::col(("org", "id")).eq(id.0)).take(),
-        )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let on = input.established_on.unwrap_or_else(|| now.date_naive());
-        insert_event(&tx, scope, id, "created", on, org.audit_fields()).await?;
-        let entry = Entry::new(Action::Create, "org", Some(id.to_string()))
-            .in_org(&org.path)
-            .changes(audit::diff(&serde_json::json!({}), &org.audit_fields()));
-        audit::append(&tx, scope, meta, entry).await?;
+        let org = create_in(&tx, scope, meta, input).await?;
         tx.commit().await?;
         Ok(org)
     })
     .await
+}
+
+/// [`create`] inside the caller's transaction (for imports that create many at once).
+pub(crate) async fn create_in(
+    tx: &DatabaseTransaction,
+    scope: &Scope,
+    meta: &Meta,
+    input: OrgInput,
+) -> StoreResult<Org> {
+    let parent = match input.parent_id {
+        Some(pid) => {
+            require_write(scope)?;
+            let parent = load(tx, scope, pid).await?.ok_or_else(|| {
+                StoreError::invalid("parent_id", "parent_not_found", "上级组织不存在或不在您的管辖范围内")
+            })?;
+            check_parent(&parent, input.kind).map_err(|e| StoreError::Invalid(vec![e]))?;
+            Some(parent)
+        }
+        None => {
+            if !scope.can(Right::CreateRootOrgs) {
+                return Err(StoreError::forbidden("no_root_right", "只有系统管理员可以设立最上级组织，请选择上级组织"));
+            }
+            None
+        }
+    };
+    if code_taken(tx, input.code.as_str(), None).await? {
+        return Err(duplicate_code(input.code.as_str()));
+    }
+    let now = crate::now();
+    let py = pinyin_of(input.name.as_str());
+    let temp_path = format!("/~{}/", uuid::Uuid::now_v7());
+    let insert = crate::sql::insert_row(
+        "org",
+        vec![
+            ("parent_id", input.parent_id.map(|p| p.0).into()),
+            ("path", temp_path.into()),
+            ("depth", 0i32.into()),
+            ("code", input.code.as_str().into()),
+            ("name", input.name.as_str().into()),
+            ("name_pinyin", py.full.into()),
+            ("name_initials", py.initials.into()),
+            ("kind", input.kind.key().into()),
+            ("domain", input.domain.key().into()),
+            ("established_on", input.established_on.into()),
+            ("term_start", input.term_start.into()),
+            ("term_end", input.term_end.into()),
+            ("status", OrgStatus::Active.key().into()),
+            ("status_on", input.established_on.into()),
+            ("member_count", 0i64.into()),
+            ("subtree_orgs", 1i64.into()),
+            ("created_at", now.into()),
+            ("updated_at", now.into()),
+        ],
+    )
+    .returning_col("id")
+    .take();
+    let row = tx
+        .query_one(&insert)
+        .await
+        .map_err(map_unique)?
+        .ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
+    let id = OrgId(row.try_get::<i64>("", "id")?);
+    let path = match &parent {
+        Some(p) => p.path.child(id),
+        None => OrgPath::root(id),
+    };
+    let depth = i32::try_from(path.depth()).unwrap_or(i32::MAX);
+    let set_path = Query::update()
+        .table("org")
+        .value("path", path.as_str())
+        .value("depth", depth)
+        .and_where(Expr::col("id").eq(id.0))
+        .take();
+    tx.execute(&set_path).await?;
+    if let Some(p) = &parent {
+        adjust_chain(tx, &p.path, 1, 0).await?;
+        adjust_children(tx, p.id, 1).await?;
+    }
+    let org = fetch_one(
+        tx,
+        &select_in_scope(&jiceng_types::Scope::cli()).and_where(Expr::col(("org", "id")).eq(id.0)).take(),
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let on = input.established_on.unwrap_or_else(|| now.date_naive());
+    insert_event(tx, scope, id, "created", on, org.audit_fields()).await?;
+    let entry = Entry::new(Action::Create, "org", Some(id.to_string()))
+        .in_org(&org.path)
+        .changes(audit::diff(&serde_json::json!({}), &org.audit_fields()));
+    audit::append(tx, scope, meta, entry).await?;
+    Ok(org)
 }
 
 fn map_unique(e: sea_orm::DbErr) -> StoreError {
@@ -220,55 +228,70 @@ async fn active_children(tx: &DatabaseTransaction, id: OrgId) -> StoreResult<i64
 pub async fn update(db: &Db, scope: &Scope, meta: &Meta, id: OrgId, input: OrgInput) -> StoreResult<Org> {
     recording_denial(db, scope, meta, Some(id), async {
         let tx = db.begin_write().await?;
-        let before = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
-        // Whoever may set up a top-level organization may also correct it.
-        if !(scope.can(Right::CreateRootOrgs) && before.parent_id.is_none()) {
-            require_write(scope)?;
-        }
-        if before.status != OrgStatus::Active {
-            return Err(StoreError::conflict("org_inactive", "该组织已撤销或合并，不能修改"));
-        }
-        if input.kind.is_branch() && !before.kind.is_branch() && active_children(&tx, id).await? > 0 {
-            return Err(StoreError::invalid("kind", "has_children", "该组织下设有党组织，不能改为党支部类别"));
-        }
-        if input.kind == OrgKind::CountyCommittee && before.parent_id.is_some() {
-            return Err(StoreError::invalid("kind", "county_not_root", "县委只能作为最上级组织"));
-        }
-        if code_taken(&tx, input.code.as_str(), Some(id)).await? {
-            return Err(duplicate_code(input.code.as_str()));
-        }
-        let py = pinyin_of(input.name.as_str());
-        let q = Query::update()
-            .table("org")
-            .value("code", input.code.as_str())
-            .value("name", input.name.as_str())
-            .value("name_pinyin", py.full)
-            .value("name_initials", py.initials)
-            .value("kind", input.kind.key())
-            .value("domain", input.domain.key())
-            .value("established_on", input.established_on)
-            .value("term_start", input.term_start)
-            .value("term_end", input.term_end)
-            .value("updated_at", crate::now())
-            .and_where(Expr::col("id").eq(id.0))
-            .take();
-        tx.execute(&q).await.map_err(map_unique)?;
-        let after = load(&tx, scope, id).await?.ok_or(StoreError::NotFound)?;
-        let changes = audit::diff(&before.audit_fields(), &after.audit_fields());
-        if changes.as_object().is_some_and(|m| !m.is_empty()) {
-            insert_event(&tx, scope, id, "updated", crate::now().date_naive(), changes.clone()).await?;
-            audit::append(
-                &tx,
-                scope,
-                meta,
-                Entry::new(Action::Update, "org", Some(id.to_string())).in_org(&after.path).changes(changes),
-            )
-            .await?;
+        let (after, changed) = update_in(&tx, scope, meta, id, input).await?;
+        if changed {
             tx.commit().await?;
         }
         Ok(after)
     })
     .await
+}
+
+/// [`update`] inside the caller's transaction; also says whether anything changed.
+pub(crate) async fn update_in(
+    tx: &DatabaseTransaction,
+    scope: &Scope,
+    meta: &Meta,
+    id: OrgId,
+    input: OrgInput,
+) -> StoreResult<(Org, bool)> {
+    let before = load(tx, scope, id).await?.ok_or(StoreError::NotFound)?;
+    // Whoever may set up a top-level organization may also correct it.
+    if !(scope.can(Right::CreateRootOrgs) && before.parent_id.is_none()) {
+        require_write(scope)?;
+    }
+    if before.status != OrgStatus::Active {
+        return Err(StoreError::conflict("org_inactive", "该组织已撤销或合并，不能修改"));
+    }
+    if input.kind.is_branch() && !before.kind.is_branch() && active_children(tx, id).await? > 0 {
+        return Err(StoreError::invalid("kind", "has_children", "该组织下设有党组织，不能改为党支部类别"));
+    }
+    if input.kind == OrgKind::CountyCommittee && before.parent_id.is_some() {
+        return Err(StoreError::invalid("kind", "county_not_root", "县委只能作为最上级组织"));
+    }
+    if code_taken(tx, input.code.as_str(), Some(id)).await? {
+        return Err(duplicate_code(input.code.as_str()));
+    }
+    let py = pinyin_of(input.name.as_str());
+    let q = Query::update()
+        .table("org")
+        .value("code", input.code.as_str())
+        .value("name", input.name.as_str())
+        .value("name_pinyin", py.full)
+        .value("name_initials", py.initials)
+        .value("kind", input.kind.key())
+        .value("domain", input.domain.key())
+        .value("established_on", input.established_on)
+        .value("term_start", input.term_start)
+        .value("term_end", input.term_end)
+        .value("updated_at", crate::now())
+        .and_where(Expr::col("id").eq(id.0))
+        .take();
+    tx.execute(&q).await.map_err(map_unique)?;
+    let after = load(tx, scope, id).await?.ok_or(StoreError::NotFound)?;
+    let changes = audit::diff(&before.audit_fields(), &after.audit_fields());
+    let changed = changes.as_object().is_some_and(|m| !m.is_empty());
+    if changed {
+        insert_event(tx, scope, id, "updated", crate::now().date_naive(), changes.clone()).await?;
+        audit::append(
+            tx,
+            scope,
+            meta,
+            Entry::new(Action::Update, "org", Some(id.to_string())).in_org(&after.path).changes(changes),
+        )
+        .await?;
+    }
+    Ok((after, changed))
 }
 
 /// Rewrite the paths of the subtree at `old` to start with `new` instead.

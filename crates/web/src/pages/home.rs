@@ -20,6 +20,9 @@ pub struct HomePage {
     show_members: bool,
     probationary: i64,
     age_bands: Vec<(&'static str, i64)>,
+    /// 换届提醒: the most urgent ten, and how many in all.
+    reminders: Vec<org::team::Reminder>,
+    reminder_total: usize,
     can_orgs: bool,
     can_users: bool,
     can_audit: bool,
@@ -48,8 +51,14 @@ pub async fn show(State(state): State<AppState>, me: Me, Query(q): Query<DoneQue
     } else {
         (0, Vec::new())
     };
+    let mut reminders =
+        if totals.is_some() { org::team::term_reminders(&state.db, s, today).await? } else { Vec::new() };
+    let reminder_total = reminders.len();
+    reminders.truncate(10);
     Ok(HomePage {
         ctx: Ctx::new(&me, "首页", "home").with_flash(q.done.as_deref()),
+        reminders,
+        reminder_total,
         totals,
         show_members,
         probationary,

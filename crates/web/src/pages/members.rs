@@ -36,6 +36,7 @@ pub struct ListPage {
     shows: [MemberShow; 8],
     org: Option<org::Org>,
     can_write: bool,
+    can_export: bool,
     today: NaiveDate,
     query_base: String,
 }
@@ -51,6 +52,8 @@ pub struct ListQuery {
     org: String,
     #[serde(default)]
     page: String,
+    #[serde(default)]
+    fmt: String,
     done: Option<String>,
 }
 
@@ -62,17 +65,9 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
         }
         return Err(super::deny(&state, &me, "member", "no_member_right", "您没有查看党员信息的权限").await);
     }
-    let show = MemberShow::parse(&q.show);
-    let org = match q.org.trim().parse::<i64>() {
-        Ok(id) => Some(org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?),
-        Err(_) => None,
-    };
+    let (filter, org) = list_filter(&state, &me, &q).await?;
+    let show = filter.show;
     let page = q.page.trim().parse::<u64>().unwrap_or(1).max(1);
-    let filter = MemberFilter {
-        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
-        org_id: org.as_ref().map(|o| o.id),
-        show,
-    };
     let result = member::list(&state.db, me.scope(), &filter, page, PER_PAGE).await?;
     let enc = crate::extract::urlencode;
     let query_base = format!(
@@ -92,9 +87,32 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
         shows: MemberShow::ALL,
         org,
         can_write: me.scope().can(Right::WriteRecords),
+        can_export: me.scope().can(Right::Export),
         today: view::today(),
         query_base,
     })
+}
+
+/// The filter of the list (and of its export) and the organization it names.
+async fn list_filter(state: &AppState, me: &Me, q: &ListQuery) -> Result<(MemberFilter, Option<org::Org>), PageError> {
+    let org = match q.org.trim().parse::<i64>() {
+        Ok(id) => Some(org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?),
+        Err(_) => None,
+    };
+    let filter = MemberFilter {
+        q: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        org_id: org.as_ref().map(|o| o.id),
+        show: MemberShow::parse(&q.show),
+    };
+    Ok((filter, org))
+}
+
+/// `GET /members/export?fmt=xlsx|csv&…`: the list with its current filters, as a file.
+pub async fn export(State(state): State<AppState>, me: Me, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
+    let (filter, _) = list_filter(&state, &me, &q).await?;
+    let format = super::files::format(&q.fmt);
+    let (bytes, _) = jiceng_store::export::members(&state.db, me.scope(), &me.meta, &filter, format).await?;
+    Ok(super::files::download(bytes, "党员名单", "members", format))
 }
 
 /// Badges describing a member's status and flags.

@@ -4,13 +4,18 @@
 pub mod account;
 pub mod areas;
 pub mod audit;
+pub mod files;
 pub mod home;
+pub mod import;
 pub mod login;
 pub mod member_forms;
 pub mod members;
 pub mod org_forms;
+pub mod org_team;
 pub mod orgs;
+pub mod quality;
 pub mod security;
+pub mod transfers;
 pub mod users;
 
 use axum::http::StatusCode;

@@ -77,6 +77,9 @@ pub struct TreePage {
     total: u64,
     searching: bool,
     can_create_root: bool,
+    can_write: bool,
+    can_export: bool,
+    export_query: String,
 }
 
 /// Query of the tree page.
@@ -88,6 +91,8 @@ pub struct TreeQuery {
     show: String,
     #[serde(default)]
     expired: String,
+    #[serde(default)]
+    fmt: String,
     done: Option<String>,
 }
 
@@ -99,12 +104,7 @@ pub async fn tree(State(state): State<AppState>, me: Me, Query(q): Query<TreeQue
     let searching = !q.q.trim().is_empty() || expired;
     let (mut roots, mut results, mut total) = (Vec::new(), Vec::new(), 0);
     if searching {
-        let filter = ListFilter {
-            q: Some(q.q.clone()).filter(|x| !x.trim().is_empty()),
-            show,
-            term_expired_before: expired.then(view::today),
-            ..Default::default()
-        };
+        let filter = tree_filter(&q);
         let page = org::list(&state.db, s, &filter, 1, 200).await?;
         total = page.total;
         let today = view::today();
@@ -117,6 +117,12 @@ pub async fn tree(State(state): State<AppState>, me: Me, Query(q): Query<TreeQue
             });
         }
     }
+    let export_query = format!(
+        "q={}&show={}&expired={}",
+        crate::extract::urlencode(&q.q),
+        crate::extract::urlencode(&q.show),
+        crate::extract::urlencode(&q.expired)
+    );
     Ok(TreePage {
         ctx: Ctx::new(&me, "组织体系", "orgs").with_flash(q.done.as_deref()),
         q: q.q,
@@ -127,7 +133,32 @@ pub async fn tree(State(state): State<AppState>, me: Me, Query(q): Query<TreeQue
         total,
         searching,
         can_create_root: s.can(Right::CreateRootOrgs),
+        can_write: s.can(Right::WriteOrgs),
+        can_export: s.can(Right::Export),
+        export_query,
     })
+}
+
+/// The filter of a search of the tree (and of its export).
+fn tree_filter(q: &TreeQuery) -> ListFilter {
+    ListFilter {
+        q: Some(q.q.clone()).filter(|x| !x.trim().is_empty()),
+        show: if q.show == "all" { Show::All } else { Show::Active },
+        term_expired_before: (q.expired == "1").then(view::today),
+        ..Default::default()
+    }
+}
+
+/// `GET /orgs/export?fmt=xlsx|csv&…`: the organizations in scope (those found, when searching),
+/// as a file in the import template's layout.
+pub async fn export(
+    State(state): State<AppState>,
+    me: Me,
+    Query(q): Query<TreeQuery>,
+) -> Result<axum::response::Response, PageError> {
+    let format = super::files::format(&q.fmt);
+    let (bytes, _) = jiceng_store::export::orgs(&state.db, me.scope(), &me.meta, &tree_filter(&q), format).await?;
+    Ok(super::files::download(bytes, "党组织名单", "orgs", format))
 }
 
 #[derive(Template, WebTemplate)]

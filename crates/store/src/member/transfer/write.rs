@@ -15,7 +15,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
-use super::{Transfer, TransferId, TransferStatus, county_of, load, select_orgs_within};
+use super::{Transfer, TransferId, TransferStatus, county_of, load, note_out_of_scope, select_orgs_within};
 use crate::audit::{self, Action, Entry};
 use crate::error::{StoreError, StoreResult};
 use crate::member::Member;
@@ -216,6 +216,22 @@ pub async fn start(
     .await
 }
 
+/// Run a step on a transfer: a refusal for lack of a right is recorded, and so is an attempt on
+/// an existing transfer outside the scope (which answers `NotFound`, like a missing one).
+async fn guarded<T>(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    id: TransferId,
+    step: impl std::future::Future<Output = StoreResult<T>>,
+) -> StoreResult<T> {
+    let result = audit::recording_denial(db, scope, meta, "transfer", Some(id.to_string()), step).await;
+    if matches!(result, Err(StoreError::NotFound)) {
+        note_out_of_scope(db, scope, meta, id).await?;
+    }
+    result
+}
+
 /// Load a transfer visible to the scope inside the transaction, and check the caller is on the
 /// side that may take this step.
 async fn for_step(tx: &DatabaseTransaction, scope: &Scope, id: TransferId, receiver: bool) -> StoreResult<Transfer> {
@@ -269,7 +285,7 @@ fn step_entry(t: &Transfer, to: TransferStatus, path: &OrgPath, extra: serde_jso
 /// 接收: the receiving organization (in the caller's scope) accepts; the member moves there and
 /// the rollups follow (−1 along the sender's chain, +1 along the receiver's).
 pub async fn accept(db: &Db, scope: &Scope, meta: &Meta, id: TransferId, on: NaiveDate) -> StoreResult<Transfer> {
-    audit::recording_denial(db, scope, meta, "transfer", Some(id.to_string()), async {
+    guarded(db, scope, meta, id, async {
         require_write(scope)?;
         let tx = db.begin_write().await?;
         let t = for_step(&tx, scope, id, true).await?;
@@ -326,7 +342,7 @@ pub async fn return_transfer(
     id: TransferId,
     reason: &str,
 ) -> StoreResult<Transfer> {
-    audit::recording_denial(db, scope, meta, "transfer", Some(id.to_string()), async {
+    guarded(db, scope, meta, id, async {
         require_write(scope)?;
         let reason = jiceng_types::text::normalize(reason);
         let tx = db.begin_write().await?;
@@ -359,7 +375,7 @@ pub async fn return_transfer(
 /// 撤回: the sending organization withdraws a transfer still waiting for the receiver, or voids a
 /// letter whose 回执 has not come back. The member is unchanged.
 pub async fn cancel(db: &Db, scope: &Scope, meta: &Meta, id: TransferId) -> StoreResult<Transfer> {
-    audit::recording_denial(db, scope, meta, "transfer", Some(id.to_string()), async {
+    guarded(db, scope, meta, id, async {
         require_write(scope)?;
         let tx = db.begin_write().await?;
         let t = for_step(&tx, scope, id, false).await?;
@@ -484,7 +500,7 @@ pub async fn confirm_receipt(
     id: TransferId,
     on: NaiveDate,
 ) -> StoreResult<Transfer> {
-    audit::recording_denial(db, scope, meta, "transfer", Some(id.to_string()), async {
+    guarded(db, scope, meta, id, async {
         require_write(scope)?;
         let tx = db.begin_write().await?;
         let t = for_step(&tx, scope, id, false).await?;

@@ -1,0 +1,139 @@
+//! `jiceng import members|orgs FILE` and `jiceng export members|orgs -o FILE`, run as the
+//! command-line operator (every change audited as 命令行).
+//!
+//! Import exit codes: 0 when no row is rejected, 2 when some are (the good rows are still
+//! imported unless `--dry-run`), 1 when the file cannot be read at all.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use jiceng_exchange::{ImportOptions, Limits};
+use jiceng_store::export::{self, Format as FileFormat};
+use jiceng_store::member::import::{self as member_import, Summary};
+use jiceng_store::{Db, Meta, org};
+use jiceng_types::{OrgCode, Scope};
+
+use crate::cli::{ExportArgs, ExportCmd, Format, ImportArgs, ImportCmd};
+use crate::config::{self, describe};
+
+async fn within(db: &Db, scope: &Scope, code: &Option<String>) -> anyhow::Result<Option<org::Org>> {
+    match code {
+        None => Ok(None),
+        Some(c) => {
+            let code = OrgCode::parse(c).map_err(|e| anyhow::anyhow!("组织代码有误：{}", e.message))?;
+            let o =
+                org::get_by_code(db, scope, &code).await.map_err(|_| anyhow::anyhow!("没有代码为 {code} 的组织"))?;
+            Ok(Some(o))
+        }
+    }
+}
+
+/// Run an import command.
+pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
+    let (kind, args) = match cmd {
+        ImportCmd::Members(a) => ("members", a),
+        ImportCmd::Orgs(a) => ("orgs", a),
+    };
+    let ImportArgs { db: db_args, file, org: org_code, dry_run, format } = args;
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("错误：无法读取 {}：{e}", file.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let db = config::open_migrated(&db_args).await?;
+    let scope = Scope::cli();
+    let meta = Meta::cli();
+    let within = within(&db, &scope, &org_code).await?;
+    let scope = match &within {
+        Some(o) => Scope::cli_within(o.path.clone()),
+        None => scope,
+    };
+    // The operator on the server may import a whole province's roster (the web keeps 50 MB).
+    let limits = Limits { max_file_bytes: 1024 * 1024 * 1024, ..Limits::default() };
+    let options = ImportOptions::default();
+    let summary: Summary = if kind == "members" {
+        let parsed = match jiceng_exchange::import_members(&bytes, &name, &limits, &options) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let plan = member_import::plan(&db, &scope, parsed, within.as_ref())
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+        if dry_run {
+            plan.summary()
+        } else {
+            member_import::apply(&db, &scope, &meta, plan, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!(describe(&e)))?
+                .summary
+        }
+    } else {
+        let parsed = match jiceng_exchange::import_orgs(&bytes, &name, &limits, &options) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        org::import::import(&db, &scope, &meta, parsed, within.as_ref(), dry_run)
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(&e)))?
+    };
+    match format {
+        // {"imported":N,"updated":N,"unchanged":N,"rejected":[{"row","column","reason"}],"warnings":[…]}
+        Format::Json => println!("{}", serde_json::to_string(&summary)?),
+        Format::Table => {
+            let verb = if dry_run { "检查结果（未写入）" } else { "导入完成" };
+            println!(
+                "{verb}：新增 {}，更新 {}，无变化 {}，退回 {} 处问题。",
+                summary.imported,
+                summary.updated,
+                summary.unchanged,
+                summary.rejected.len()
+            );
+            for e in &summary.rejected {
+                println!("  第{}行 {}：{}", e.row, e.column, e.reason);
+            }
+            for w in &summary.warnings {
+                match w.row {
+                    Some(r) => println!("  提示：第{r}行 {}：{}", w.column, w.reason),
+                    None => println!("  提示：{}：{}", w.column, w.reason),
+                }
+            }
+        }
+    }
+    Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// Run an export command.
+pub async fn export(cmd: ExportCmd) -> anyhow::Result<ExitCode> {
+    let (kind, ExportArgs { db: db_args, org: org_code, output }) = match cmd {
+        ExportCmd::Members(a) => ("members", a),
+        ExportCmd::Orgs(a) => ("orgs", a),
+    };
+    let format = FileFormat::parse(&output.to_string_lossy()).context("输出文件应以 .xlsx 或 .csv 结尾")?;
+    let db = config::open_migrated(&db_args).await?;
+    let scope = Scope::cli();
+    let meta = Meta::cli();
+    let within = within(&db, &scope, &org_code).await?;
+    let (bytes, n) = if kind == "members" {
+        let filter = jiceng_store::member::MemberFilter { org_id: within.as_ref().map(|o| o.id), ..Default::default() };
+        export::members(&db, &scope, &meta, &filter, format).await
+    } else {
+        let scope = match &within {
+            Some(o) => Scope::cli_within(o.path.clone()),
+            None => scope,
+        };
+        export::orgs(&db, &scope, &meta, &org::ListFilter::default(), format).await
+    }
+    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    std::fs::write(&output, bytes).with_context(|| format!("无法写入 {}", output.display()))?;
+    println!("已导出 {n} 条到 {}。", output.display());
+    Ok(ExitCode::SUCCESS)
+}

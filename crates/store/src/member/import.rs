@@ -1,0 +1,721 @@
+//! Importing a roster from Excel or CSV: plan (match each row to a member by ID-card number,
+//! resolve its organization within the scope, work out what changes), preview, apply in one
+//! transaction, and undo the last import.
+//!
+//! Re-importing the same file changes nothing: a row whose member exists with the same values is
+//! "unchanged". Nothing outside the importer's scope is created, changed or named.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use jiceng_exchange::{MemberRow, ParsedImport, RowError, Warning};
+use jiceng_types::person::{MemberCategory, MemberStatus};
+use jiceng_types::{MemberId, OrgId, Right, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
+use serde::Serialize;
+
+use super::model::{Member, MemberRow as StoredRow, select_in_scope};
+use crate::audit::{self, Action, Entry};
+use crate::error::{StoreError, StoreResult};
+use crate::org::Org;
+use crate::{Db, Meta};
+
+/// The header of the organization column, for errors found here (the file's own header is used
+/// by the parser for its errors).
+const ORG_COLUMN: &str = "所在党组织";
+const ID_COLUMN: &str = "公民身份号码";
+
+/// One field that an import changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// The field's Chinese name.
+    pub field: &'static str,
+    /// Before.
+    pub from: String,
+    /// After.
+    pub to: String,
+}
+
+/// What one valid row will do.
+#[derive(Debug, Clone)]
+pub enum PlanItem {
+    /// Register a new member.
+    New {
+        /// The row.
+        row: MemberRow,
+        /// Its organization.
+        org: Org,
+    },
+    /// Change an existing member.
+    Update {
+        /// The row.
+        row: MemberRow,
+        /// Its organization.
+        org: Org,
+        /// The member as stored.
+        before: Box<Member>,
+        /// The fields that change.
+        changes: Vec<FieldChange>,
+    },
+    /// Nothing to do: the member already has these values.
+    Same {
+        /// The row number.
+        excel_row: u32,
+        /// The member.
+        id: MemberId,
+    },
+}
+
+/// An import worked out but not applied.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// What each valid row will do, in file order.
+    pub items: Vec<PlanItem>,
+    /// Rejected rows (from the parser and from here), by row.
+    pub rejected: Vec<RowError>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// The counts of a plan or of an applied import (the JSON of `jiceng import members`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// New members.
+    pub imported: u64,
+    /// Changed members.
+    pub updated: u64,
+    /// Members already as in the file.
+    pub unchanged: u64,
+    /// Every problem of every rejected row.
+    pub rejected: Vec<RowError>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+impl Plan {
+    /// The counts.
+    pub fn summary(&self) -> Summary {
+        let count = |f: fn(&PlanItem) -> bool| self.items.iter().filter(|i| f(i)).count() as u64;
+        Summary {
+            imported: count(|i| matches!(i, PlanItem::New { .. })),
+            updated: count(|i| matches!(i, PlanItem::Update { .. })),
+            unchanged: count(|i| matches!(i, PlanItem::Same { .. })),
+            rejected: self.rejected.clone(),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+fn require(scope: &Scope) -> StoreResult<()> {
+    if scope.can(Right::WriteRecords) {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden("no_member_write_right", "您没有维护党员信息的权限"))
+    }
+}
+
+/// Work out what importing the parsed rows would do. `within`: the organization chosen for the
+/// import (`--org`): rows without an organization go there, and rows must be in its subtree.
+pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, within: Option<&Org>) -> StoreResult<Plan> {
+    require(scope)?;
+    let keys = db.field_keys()?;
+    let ParsedImport { rows, mut rejected, warnings } = parsed;
+    // Organizations: each distinct text resolved once, within the scope (and `within`).
+    let mut orgs: HashMap<String, Result<Org, String>> = HashMap::new();
+    for r in &rows {
+        if orgs.contains_key(&r.org) {
+            continue;
+        }
+        let resolved = if r.org.trim().is_empty() {
+            within.cloned().ok_or_else(|| "请填写所在党组织".to_string())
+        } else {
+            match crate::org::resolve(db, scope, "org", &r.org).await? {
+                Ok(o) => match within {
+                    Some(w) if !w.path.contains(&o.path) => Err(format!("“{}”不在所选组织“{}”之下", r.org, w.name)),
+                    _ => Ok(o),
+                },
+                Err(e) => Err(e.message),
+            }
+        };
+        orgs.insert(r.org.clone(), resolved);
+    }
+    // Existing members with the same ID numbers, anywhere in the county.
+    let indexes: Vec<String> = rows.iter().map(|r| keys.blind_index(r.id_card.as_str())).collect();
+    let existing = existing_by_index(db, &indexes).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (r, idx) in rows.into_iter().zip(indexes) {
+        let org = match orgs.get(&r.org) {
+            Some(Ok(o)) => o.clone(),
+            Some(Err(reason)) => {
+                rejected.push(RowError { row: r.excel_row, column: ORG_COLUMN.into(), reason: reason.clone() });
+                continue;
+            }
+            None => continue,
+        };
+        match existing.get(&idx) {
+            Some(Existing::Duplicate) => {
+                rejected.push(RowError {
+                    row: r.excel_row,
+                    column: ID_COLUMN.into(),
+                    reason: "该身份证号在系统中登记了不止一条记录，请先在“数据质量”中处理重复登记".into(),
+                });
+            }
+            None => {
+                let missing: Vec<&str> = [("民族", r.ethnicity.is_none()), ("学历", r.education.is_none())]
+                    .iter()
+                    .filter(|(_, m)| *m)
+                    .map(|(n, _)| *n)
+                    .collect();
+                if missing.is_empty() {
+                    items.push(PlanItem::New { row: r, org });
+                } else {
+                    for m in missing {
+                        rejected.push(RowError {
+                            row: r.excel_row,
+                            column: m.into(),
+                            reason: format!("新登记的党员须填写{m}"),
+                        });
+                    }
+                }
+            }
+            Some(Existing::One(found)) => {
+                if !scope.contains(&found.org_path) {
+                    rejected.push(RowError {
+                        row: r.excel_row,
+                        column: ID_COLUMN.into(),
+                        reason: "该身份证号已在其他党组织登记（不在您的管辖范围内），请通过组织关系转接办理".into(),
+                    });
+                    continue;
+                }
+                if found.status == MemberStatus::Left {
+                    rejected.push(RowError {
+                        row: r.excel_row,
+                        column: ID_COLUMN.into(),
+                        reason: format!("{}已出党，不能通过导入恢复", found.name),
+                    });
+                    continue;
+                }
+                let phone_idx = r.phone.as_ref().map(|p| keys.blind_index(p.as_str()));
+                let changes =
+                    diff(found, &r, &org, phone_idx.as_deref(), existing_phone(db, found.id).await?.as_deref());
+                if changes.is_empty() {
+                    items.push(PlanItem::Same { excel_row: r.excel_row, id: found.id });
+                } else {
+                    if found.category == MemberCategory::Full && r.category == MemberCategory::Probationary {
+                        rejected.push(RowError {
+                            row: r.excel_row,
+                            column: "人员类别".into(),
+                            reason: "正式党员不能改为预备党员".into(),
+                        });
+                        continue;
+                    }
+                    items.push(PlanItem::Update { row: r, org, before: found.clone(), changes });
+                }
+            }
+        }
+    }
+    rejected.sort_by_key(|e| e.row);
+    Ok(Plan { items, rejected, warnings })
+}
+
+async fn existing_phone(db: &Db, id: MemberId) -> StoreResult<Option<String>> {
+    #[derive(FromQueryResult)]
+    struct P {
+        phone_idx: Option<String>,
+    }
+    let q = Query::select().column("phone_idx").from("member").and_where(Expr::col("id").eq(id.0)).take();
+    Ok(match db.conn().query_one(&q).await? {
+        Some(r) => P::from_query_result(&r, "")?.phone_idx,
+        None => None,
+    })
+}
+
+/// What the database holds for one ID number.
+enum Existing {
+    One(Box<Member>),
+    Duplicate,
+}
+
+/// Members (not necessarily in scope) by blind index, in chunks.
+async fn existing_by_index(db: &Db, indexes: &[String]) -> StoreResult<HashMap<String, Existing>> {
+    #[derive(FromQueryResult)]
+    struct Idx {
+        id_card_idx: Option<String>,
+    }
+    let mut out = HashMap::new();
+    for chunk in indexes.chunks(500) {
+        let q = select_in_scope(&Scope::cli())
+            .expr_as(Expr::col(("m", "id_card_idx")), "id_card_idx")
+            .and_where(Expr::col(("m", "id_card_idx")).is_in(chunk.to_vec()))
+            .order_by(("m", "id"), Order::Asc)
+            .take();
+        for r in db.conn().query_all(&q).await? {
+            let idx = Idx::from_query_result(&r, "")?.id_card_idx.unwrap_or_default();
+            let m = Member::try_from(StoredRow::from_query_result(&r, "")?)?;
+            // A current record wins over one of a member who left; two current records of one
+            // number are a duplicate the county must resolve first.
+            match out.get_mut(&idx) {
+                None => {
+                    out.insert(idx, Existing::One(Box::new(m)));
+                }
+                Some(Existing::One(prev)) if prev.status == MemberStatus::Left => **prev = m,
+                Some(slot @ Existing::One(_)) if m.status != MemberStatus::Left => *slot = Existing::Duplicate,
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn show_date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// The fields the row changes. Fields the row leaves empty keep their stored values.
+fn diff(
+    m: &Member,
+    r: &MemberRow,
+    org: &Org,
+    phone_idx: Option<&str>,
+    stored_phone_idx: Option<&str>,
+) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut push = |field: &'static str, from: String, to: String| {
+        if from != to {
+            out.push(FieldChange { field, from, to });
+        }
+    };
+    push("姓名", m.name.clone(), r.name.as_str().to_string());
+    push("性别", m.gender.label().into(), r.gender.label().into());
+    if let Some(e) = r.ethnicity {
+        push("民族", m.ethnicity.clone(), e.into());
+    }
+    push("出生日期", m.birth_date.to_string(), r.birth_date.to_string());
+    if let Some(e) = r.education {
+        push("学历", m.education.label().into(), e.label().into());
+    }
+    if let (Some(new), Some(p)) = (phone_idx, &r.phone)
+        && Some(new) != stored_phone_idx
+    {
+        push("手机号码", m.phone_masked.clone().unwrap_or_default(), p.masked());
+    }
+    push("人员类别", m.category.label().into(), r.category.label().into());
+    push("入党日期", m.admitted_on.to_string(), r.admitted_on.to_string());
+    if r.regularized_on.is_some() {
+        push("转正日期", show_date(m.regularized_on), show_date(r.regularized_on));
+    }
+    push("所在党组织", m.org_name.clone(), org.name.clone());
+    if let Some(p) = &r.post {
+        push("工作岗位", m.work_post.clone().unwrap_or_default(), p.clone());
+    }
+    if let Some(p) = &r.residence {
+        push("户籍/居住地", m.residence.clone().unwrap_or_default(), p.clone());
+    }
+    out
+}
+
+/// The result of an applied import.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    /// The import batch (for undo).
+    pub batch_id: i64,
+    /// The counts.
+    pub summary: Summary,
+}
+
+/// The encrypted, indexed and masked numbers of a new row (always the same six columns).
+fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow) -> Vec<(&'static str, SimpleExpr)> {
+    let id = r.id_card.as_str();
+    let phone = r.phone.as_ref();
+    vec![
+        ("id_card_enc", keys.encrypt(id).into()),
+        ("id_card_idx", keys.blind_index(id).into()),
+        ("id_card_masked", r.id_card.masked().into()),
+        ("phone_enc", phone.map(|p| keys.encrypt(p.as_str())).into()),
+        ("phone_idx", phone.map(|p| keys.blind_index(p.as_str())).into()),
+        ("phone_masked", phone.map(|p| p.masked()).into()),
+    ]
+}
+
+/// Seal every new row on all cores (encryption dominates a large import).
+fn seal_rows(keys: &crate::crypto::FieldKeys, rows: &[(&MemberRow, &Org)]) -> Vec<Vec<(&'static str, SimpleExpr)>> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    let per = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(per)
+            .map(|chunk| s.spawn(move || chunk.iter().map(|(r, _)| seal_row(keys, r)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+fn row_values(r: &MemberRow, org: &Org, before: Option<&Member>) -> Vec<(&'static str, SimpleExpr)> {
+    let py = jiceng_types::PinyinKey::of_person(r.name.as_str());
+    let mut v: Vec<(&'static str, SimpleExpr)> = vec![
+        ("org_id", org.id.0.into()),
+        ("name", r.name.as_str().into()),
+        ("name_pinyin", py.full.into()),
+        ("name_initials", py.initials.into()),
+        ("gender", r.gender.key().into()),
+        ("birth_date", r.birth_date.into()),
+        ("category", r.category.key().into()),
+        ("admitted_on", r.admitted_on.into()),
+    ];
+    let keep = |new: Option<String>, old: Option<String>| new.or(old);
+    v.push(("ethnicity", keep(r.ethnicity.map(String::from), before.map(|b| b.ethnicity.clone())).into()));
+    v.push((
+        "education",
+        keep(r.education.map(|e| e.key().to_string()), before.map(|b| b.education.key().to_string())).into(),
+    ));
+    v.push(("regularized_on", r.regularized_on.or(before.and_then(|b| b.regularized_on)).into()));
+    v.push(("work_post", keep(r.post.clone(), before.and_then(|b| b.work_post.clone())).into()));
+    v.push(("residence", keep(r.residence.clone(), before.and_then(|b| b.residence.clone())).into()));
+    v
+}
+
+/// Apply a plan in one transaction: new members inserted, changed ones updated, each with its
+/// history event and audit record, the rollups adjusted, and the batch kept for undo.
+pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &str) -> StoreResult<Applied> {
+    audit::recording_denial(db, scope, meta, "import", None, async {
+        require(scope)?;
+        let keys = db.field_keys()?;
+        let summary = plan.summary();
+        let now = crate::now();
+        let today = now.date_naive();
+        let tx = db.begin_write().await?;
+        let batch = crate::sql::insert_row(
+            "import_batch",
+            vec![
+                ("kind", "members".into()),
+                ("file_name", file_name.chars().take(200).collect::<String>().into()),
+                ("org_id", scope.actor().org_id.map(|o| o.0).into()),
+                ("user_id", scope.user_id().map(|u| u.0).into()),
+                ("created_by", scope.actor().username.clone().into()),
+                ("created_at", now.into()),
+                ("imported", i64::try_from(summary.imported).unwrap_or(0).into()),
+                ("updated", i64::try_from(summary.updated).unwrap_or(0).into()),
+                ("unchanged", i64::try_from(summary.unchanged).unwrap_or(0).into()),
+                ("rejected", i64::try_from(summary.rejected.len()).unwrap_or(0).into()),
+            ],
+        )
+        .returning_col("id")
+        .take();
+        let batch_id: i64 = tx.query_one(&batch).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?.try_get("", "id")?;
+        let mut entries = Vec::new();
+        let mut deltas: HashMap<OrgId, (Org, i64)> = HashMap::new();
+        let mut changes_rows: Vec<(i64, Option<String>)> = Vec::new();
+        let mut events: Vec<(i64, i64, &'static str, NaiveDate, String)> = Vec::new();
+        // New members: ids reserved up front, rows sealed on all cores, multi-row inserts.
+        let new_items: Vec<(&MemberRow, &Org)> = plan
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                PlanItem::New { row, org } => Some((row, org)),
+                _ => None,
+            })
+            .collect();
+        let ids = crate::sql::reserve_ids(&tx, "member", new_items.len()).await?;
+        let sealed = seal_rows(keys, &new_items);
+        let mut member_rows: Vec<Vec<SimpleExpr>> = Vec::with_capacity(new_items.len());
+        for (((row, org), id), seal) in new_items.iter().zip(&ids).zip(sealed) {
+            let mut v = row_values(row, org, None);
+            v.extend(seal);
+            v.push(("status", MemberStatus::Active.key().into()));
+            v.push(("without_post", false.into()));
+            v.push(("created_at", now.into()));
+            v.push(("updated_at", now.into()));
+            v.insert(0, ("id", (*id).into()));
+            member_rows.push(v.into_iter().map(|(_, e)| e).collect());
+            deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
+            changes_rows.push((*id, None));
+            events.push((*id, org.id.0, "imported", row.admitted_on, serde_json::json!({ "file": file_name, "row": row.excel_row }).to_string()));
+            entries.push(Entry::new(Action::Create, "member", Some(id.to_string())).in_org(&org.path).changes(serde_json::json!({
+                "name": { "to": row.name.as_str() }, "id_card": { "to": row.id_card.masked() }, "org": { "to": org.name }, "import_batch": batch_id,
+            })));
+        }
+        if let Some((row, org)) = new_items.first() {
+            let mut names = row_values(row, org, None);
+            names.extend(seal_row(keys, row));
+            let mut cols: Vec<&'static str> = vec!["id"];
+            cols.extend(names.iter().map(|(c, _)| *c));
+            cols.extend(["status", "without_post", "created_at", "updated_at"]);
+            insert_many(&tx, "member", &cols, member_rows).await?;
+        }
+        for item in &plan.items {
+            match item {
+                PlanItem::New { .. } => {}
+                PlanItem::Update { row, org, before, changes } => {
+                    let before_json = snapshot(&tx, before.id).await?;
+                    let mut v = row_values(row, org, Some(before));
+                    if let Some(p) = &row.phone {
+                        v.push(("phone_enc", keys.encrypt(p.as_str()).into()));
+                        v.push(("phone_idx", keys.blind_index(p.as_str()).into()));
+                        v.push(("phone_masked", p.masked().into()));
+                    }
+                    v.push(("updated_at", now.into()));
+                    let mut q = Query::update();
+                    q.table("member").and_where(Expr::col("id").eq(before.id.0));
+                    for (c, val) in v {
+                        q.value(c, val);
+                    }
+                    tx.execute(&q).await?;
+                    if before.org_id != org.id && before.status == MemberStatus::Active {
+                        let old = crate::org::fetch_one(&tx, &crate::org::select_for_write(&Scope::cli(), before.org_id)).await?.ok_or(StoreError::NotFound)?;
+                        deltas.entry(old.id).or_insert_with(|| (old.clone(), 0)).1 -= 1;
+                        deltas.entry(org.id).or_insert_with(|| (org.clone(), 0)).1 += 1;
+                    }
+                    changes_rows.push((before.id.0, Some(before_json)));
+                    let detail = serde_json::to_value(changes).unwrap_or_default();
+                    events.push((before.id.0, org.id.0, "updated", today, serde_json::json!({ "file": file_name, "row": row.excel_row, "changes": detail }).to_string()));
+                    entries.push(
+                        Entry::new(Action::Update, "member", Some(before.id.to_string()))
+                            .in_org(&org.path)
+                            .changes(serde_json::json!({ "changes": detail, "import_batch": batch_id })),
+                    );
+                }
+                PlanItem::Same { .. } => {}
+            }
+        }
+        for (_, (org, delta)) in deltas {
+            super::write::count_members(&tx, &org, delta).await?;
+        }
+        insert_many(&tx, "import_change", &["batch_id", "object_type", "object_id", "before"], changes_rows.into_iter().map(|(id, before)| vec![batch_id.into(), "member".into(), id.into(), before.into()]).collect()).await?;
+        let by = scope.actor().username.clone();
+        insert_many(
+            &tx,
+            "member_event",
+            &["member_id", "org_id", "kind", "happened_on", "detail", "recorded_by", "recorded_at"],
+            events.into_iter().map(|(m, o, k, on, d)| vec![m.into(), o.into(), k.into(), on.into(), d.into(), by.clone().into(), now.into()]).collect(),
+        )
+        .await?;
+        entries.push(Entry::new(Action::Create, "import", Some(batch_id.to_string())).changes(serde_json::json!({
+            "file": file_name, "imported": summary.imported, "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected.len(),
+        })));
+        audit::append_many(&tx, scope, meta, entries).await?;
+        tx.commit().await?;
+        Ok(Applied { batch_id, summary })
+    })
+    .await
+}
+
+async fn insert_many(
+    tx: &DatabaseTransaction,
+    table: &'static str,
+    columns: &[&'static str],
+    rows: Vec<Vec<SimpleExpr>>,
+) -> StoreResult<()> {
+    let per = (30_000 / columns.len().max(1)).max(1);
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut q = Query::insert();
+        q.into_table(table).columns(columns.iter().copied());
+        for row in it.by_ref().take(per) {
+            q.values(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        }
+        tx.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// The stored columns of a member, as JSON (encrypted values in hex), for undo.
+async fn snapshot(tx: &DatabaseTransaction, id: MemberId) -> StoreResult<String> {
+    let q = Query::select().columns(UNDO_COLUMNS).from("member").and_where(Expr::col("id").eq(id.0)).take();
+    let row = tx.query_one(&q).await?.ok_or(StoreError::NotFound)?;
+    let mut map = serde_json::Map::new();
+    for c in UNDO_COLUMNS {
+        let v = if c.ends_with("_enc") {
+            row.try_get::<Option<Vec<u8>>>("", c)?
+                .map(hex::encode)
+                .map(serde_json::Value::String)
+                .unwrap_or(serde_json::Value::Null)
+        } else if c == "org_id" {
+            serde_json::json!(row.try_get::<i64>("", c)?)
+        } else if matches!(c, "birth_date" | "admitted_on" | "regularized_on") {
+            serde_json::json!(row.try_get::<Option<NaiveDate>>("", c)?)
+        } else {
+            serde_json::json!(row.try_get::<Option<String>>("", c)?)
+        };
+        map.insert(c.to_string(), v);
+    }
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+/// The columns an import can change, which an undo restores.
+const UNDO_COLUMNS: [&str; 18] = [
+    "org_id",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "category",
+    "admitted_on",
+    "regularized_on",
+    "work_post",
+    "residence",
+    "phone_enc",
+    "phone_idx",
+    "phone_masked",
+    "id_card_masked",
+    "status",
+];
+
+/// The last import of this account that can still be undone.
+#[derive(Debug, Clone, Serialize, FromQueryResult)]
+pub struct Batch {
+    /// Id.
+    pub id: i64,
+    /// File name.
+    pub file_name: String,
+    /// When.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// New members.
+    pub imported: i64,
+    /// Changed members.
+    pub updated: i64,
+}
+
+/// The caller's last import that has not been undone.
+pub async fn last_batch(db: &Db, scope: &Scope) -> StoreResult<Option<Batch>> {
+    let mut q = Query::select()
+        .columns(["id", "file_name", "created_at", "imported", "updated"])
+        .from("import_batch")
+        .and_where(Expr::col("kind").eq("members"))
+        .and_where(Expr::col("undone_at").is_null())
+        .order_by("id", Order::Desc)
+        .limit(1)
+        .take();
+    match scope.user_id() {
+        Some(u) => q.and_where(Expr::col("user_id").eq(u.0)),
+        None => q.and_where(Expr::col("user_id").is_null()),
+    };
+    Ok(match db.conn().query_one(&q).await? {
+        Some(r) => Some(Batch::from_query_result(&r, "")?),
+        None => None,
+    })
+}
+
+/// Undo the caller's last import: members it created are removed (refused if they have changed
+/// since), members it changed get their earlier values back.
+pub async fn undo_last(db: &Db, scope: &Scope, meta: &Meta) -> StoreResult<Batch> {
+    audit::recording_denial(db, scope, meta, "import", None, async {
+        require(scope)?;
+        let batch = last_batch(db, scope)
+            .await?
+            .ok_or_else(|| StoreError::conflict("nothing_to_undo", "没有可以撤销的导入"))?;
+        let tx = db.begin_write().await?;
+        #[derive(FromQueryResult)]
+        struct Change {
+            object_id: i64,
+            before: Option<String>,
+        }
+        let q = Query::select()
+            .columns(["object_id", "before"])
+            .from("import_change")
+            .and_where(Expr::col("batch_id").eq(batch.id))
+            .take();
+        let changes: Vec<Change> =
+            tx.query_all(&q).await?.iter().map(|r| Change::from_query_result(r, "")).collect::<Result<_, _>>()?;
+        let mut entries = Vec::new();
+        for c in changes {
+            let m = super::write::load(&tx, &Scope::cli(), MemberId(c.object_id)).await?;
+            if !scope.contains(&m.org_path) {
+                return Err(StoreError::conflict("out_of_scope", "导入涉及的党员已不在您的管辖范围内，不能撤销"));
+            }
+            if m.updated_at > batch.created_at + chrono::Duration::seconds(5) {
+                return Err(StoreError::conflict(
+                    "changed_since",
+                    format!("{}的信息在导入后又有修改，不能撤销此次导入", m.name),
+                ));
+            }
+            let org = crate::org::fetch_one(&tx, &crate::org::select_for_write(&Scope::cli(), m.org_id))
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            match c.before {
+                None => {
+                    for t in ["member_event", "import_change"] {
+                        let col = if t == "member_event" { "member_id" } else { "object_id" };
+                        tx.execute(&Query::delete().from_table(t).and_where(Expr::col(col).eq(m.id.0)).take()).await?;
+                    }
+                    tx.execute(&Query::delete().from_table("member").and_where(Expr::col("id").eq(m.id.0)).take())
+                        .await?;
+                    if m.status == MemberStatus::Active {
+                        super::write::count_members(&tx, &org, -1).await?;
+                    }
+                    entries.push(
+                        Entry::new(Action::Delete, "member", Some(m.id.to_string()))
+                            .in_org(&m.org_path)
+                            .changes(serde_json::json!({ "undo_import": batch.id, "name": m.name })),
+                    );
+                }
+                Some(before) => {
+                    let before: serde_json::Map<String, serde_json::Value> =
+                        serde_json::from_str(&before).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let mut q = Query::update();
+                    q.table("member").and_where(Expr::col("id").eq(m.id.0)).value("updated_at", crate::now());
+                    for (col, v) in &before {
+                        let val: SimpleExpr = match (col.as_str(), v) {
+                            (c, serde_json::Value::String(h)) if c.ends_with("_enc") => {
+                                hex::decode(h).map_err(|e| StoreError::Corrupt(e.to_string()))?.into()
+                            }
+                            (c, serde_json::Value::Null) if c.ends_with("_enc") => Option::<Vec<u8>>::None.into(),
+                            ("org_id", v) => v.as_i64().unwrap_or(m.org_id.0).into(),
+                            ("birth_date" | "admitted_on" | "regularized_on", serde_json::Value::String(s)) => {
+                                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                                    .into()
+                            }
+                            ("regularized_on", serde_json::Value::Null) => Option::<NaiveDate>::None.into(),
+                            (_, serde_json::Value::String(s)) => s.clone().into(),
+                            (_, _) => Option::<String>::None.into(),
+                        };
+                        q.value(col.clone(), val);
+                    }
+                    tx.execute(&q).await?;
+                    let old_org = before.get("org_id").and_then(|v| v.as_i64()).map(OrgId).unwrap_or(m.org_id);
+                    if old_org != m.org_id && m.status == MemberStatus::Active {
+                        super::write::count_members(&tx, &org, -1).await?;
+                        let back = crate::org::fetch_one(&tx, &crate::org::select_for_write(&Scope::cli(), old_org))
+                            .await?
+                            .ok_or(StoreError::NotFound)?;
+                        super::write::count_members(&tx, &back, 1).await?;
+                    }
+                    super::write::event(
+                        &tx,
+                        scope,
+                        m.id,
+                        Some(old_org),
+                        "updated",
+                        crate::now().date_naive(),
+                        serde_json::json!({ "undo_import": batch.id }),
+                    )
+                    .await?;
+                    entries.push(
+                        Entry::new(Action::Update, "member", Some(m.id.to_string()))
+                            .in_org(&m.org_path)
+                            .changes(serde_json::json!({ "undo_import": batch.id })),
+                    );
+                }
+            }
+        }
+        let q = Query::update()
+            .table("import_batch")
+            .value("undone_at", crate::now())
+            .value("undone_by", scope.actor().username.clone())
+            .and_where(Expr::col("id").eq(batch.id))
+            .take();
+        tx.execute(&q).await?;
+        entries.push(
+            Entry::new(Action::Delete, "import", Some(batch.id.to_string()))
+                .changes(serde_json::json!({ "undone": batch.file_name })),
+        );
+        audit::append_many(&tx, scope, meta, entries).await?;
+        tx.commit().await?;
+        Ok(batch)
+    })
+    .await
+}

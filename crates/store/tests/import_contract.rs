@@ -1,0 +1,188 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Importing a roster, on SQLite and PostgreSQL: new, changed and unchanged rows, rows outside
+//! the scope, re-import, undo; rollups and the audit chain stay exact.
+
+mod common;
+
+use common::*;
+use jiceng_exchange::{ImportOptions, Limits, import_members};
+use jiceng_store::member::import::{self, PlanItem};
+use jiceng_store::member::{self, MemberFilter};
+use jiceng_store::{Db, StoreError, audit, org};
+use jiceng_types::{Role, Scope, UserId};
+
+fn id_card(birth: &str, seq: u32, male: bool) -> String {
+    let body = format!("520102{birth}{:03}", seq * 2 + u32::from(male));
+    let check = jiceng_types::idcard::check_char(body.as_bytes()).unwrap() as char;
+    format!("{body}{check}")
+}
+
+fn csv(rows: &[[&str; 8]]) -> Vec<u8> {
+    let mut s = String::from("党员名册（2026年）\n姓名,公民身份号码,民族,学历,手机号码,人员类别,入党日期,所在党支部\n");
+    for r in rows {
+        s.push_str(&r.join(","));
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+async fn run(db: &Db, scope: &Scope, bytes: &[u8]) -> Result<import::Applied, StoreError> {
+    let parsed = import_members(bytes, "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let plan = import::plan(db, scope, parsed, None).await?;
+    import::apply(db, scope, &meta(), plan, "名册.csv").await
+}
+
+jiceng_store::dual_test!(import_reimport_change_and_undo, |db: Db| async move {
+    let t = tree(&db).await;
+    let town = Scope::for_user(UserId(1), "town", Role::TownshipAdmin, Some((t.town1.id, t.town1.path.clone())));
+    let a = id_card("19800101", 1, true);
+    let b = id_card("19850202", 2, false);
+    let c = id_card("19900303", 3, true);
+    let d = id_card("19950404", 4, false);
+    let first = csv(&[
+        ["张 三", &a, "汉族", "高中", "13900001111", "正式党员", "2005-07-01", "A0101"],
+        ["李四", &b, "苗", "大学本科", "", "正式党员", "2010/7/1", "城关镇西街村党支部"],
+        ["王五", &c, "布依族", "大专", "13900003333", "预备党员", "2026年1月10日", "A0101"],
+        ["赵六", &d, "汉族", "高中", "", "正式党员", "2015-07-01", "A0201"],
+    ]);
+    let applied = run(&db, &town, &first).await.unwrap();
+    assert_eq!((applied.summary.imported, applied.summary.updated, applied.summary.unchanged), (3, 0, 0));
+    let rejected: Vec<(u32, &str)> = applied.summary.rejected.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(rejected, vec![(6, "所在党组织")], "the row outside the scope (Excel row 6) is rejected");
+    let b11 = org::get(&db, &Scope::cli(), &meta(), t.branch11.id).await.unwrap();
+    assert_eq!(b11.member_count, 2);
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+    let zs = member::list(&db, &town, &MemberFilter { q: Some(a.clone()), ..Default::default() }, 1, 5).await.unwrap();
+    assert_eq!(zs.items[0].name, "张三");
+    assert_eq!(zs.items[0].phone_masked.as_deref(), Some("139****1111"));
+
+    // The same file again: nothing changes.
+    let again = run(&db, &town, &first).await.unwrap();
+    assert_eq!((again.summary.imported, again.summary.updated, again.summary.unchanged), (0, 0, 3));
+
+    // A changed phone and education, and a move within the scope.
+    let second = csv(&[
+        ["张三", &a, "汉族", "大学专科", "13900009999", "正式党员", "2005-07-01", "A0102"],
+        ["李四", &b, "苗族", "大学本科", "", "正式党员", "2010-07-01", "A0102"],
+    ]);
+    let parsed = import_members(&second, "名册2.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let plan = import::plan(&db, &town, parsed, None).await.unwrap();
+    let PlanItem::Update { changes, .. } = &plan.items[0] else { panic!("{:?}", plan.items[0]) };
+    let fields: Vec<&str> = changes.iter().map(|c| c.field).collect();
+    assert_eq!(fields, vec!["学历", "手机号码", "所在党组织"]);
+    assert!(matches!(plan.items[1], PlanItem::Same { .. }));
+    let applied2 = import::apply(&db, &town, &meta(), plan, "名册2.csv").await.unwrap();
+    assert_eq!(applied2.summary.updated, 1);
+    assert_eq!(org::get(&db, &Scope::cli(), &meta(), t.branch12.id).await.unwrap().member_count, 2);
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+
+    // Undo the change, then the first import.
+    import::undo_last(&db, &town, &meta()).await.unwrap();
+    let zs = member::list(&db, &town, &MemberFilter { q: Some(a.clone()), ..Default::default() }, 1, 5).await.unwrap();
+    assert_eq!(zs.items[0].org_id, t.branch11.id);
+    assert_eq!(zs.items[0].phone_masked.as_deref(), Some("139****1111"));
+    assert_eq!(zs.items[0].education.label(), "高中");
+    // The re-import batch (nothing changed) is the last one left; undoing it changes nothing, then the first.
+    import::undo_last(&db, &town, &meta()).await.unwrap();
+    import::undo_last(&db, &town, &meta()).await.unwrap();
+    assert_eq!(member::list(&db, &Scope::cli(), &MemberFilter::default(), 1, 50).await.unwrap().total, 0);
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+    assert!(matches!(import::undo_last(&db, &town, &meta()).await, Err(StoreError::Conflict { .. })));
+    assert_eq!(audit::verify(&db).await.unwrap().first_broken, None);
+});
+
+jiceng_store::dual_test!(members_outside_the_scope_are_not_touched_or_named, |db: Db| async move {
+    let t = tree(&db).await;
+    let a = id_card("19800101", 1, true);
+    // Registered in town2 by the county.
+    run(&db, &Scope::cli(), &csv(&[["张三", &a, "汉族", "高中", "", "正式党员", "2005-07-01", "A0201"]]))
+        .await
+        .unwrap();
+    let town = Scope::for_user(UserId(1), "town", Role::TownshipAdmin, Some((t.town1.id, t.town1.path.clone())));
+    let applied =
+        run(&db, &town, &csv(&[["张三", &a, "汉族", "高中", "", "正式党员", "2005-07-01", "A0101"]])).await.unwrap();
+    assert_eq!(applied.summary.imported, 0);
+    assert_eq!(applied.summary.rejected.len(), 1);
+    assert_eq!(applied.summary.rejected[0].column, "公民身份号码");
+    assert!(!applied.summary.rejected[0].reason.contains("河口"), "{}", applied.summary.rejected[0].reason);
+    let branch = Scope::for_user(UserId(2), "sec", Role::Auditor, Some((t.town1.id, t.town1.path.clone())));
+    assert!(matches!(run(&db, &branch, &csv(&[])).await, Err(StoreError::Forbidden { .. })));
+});
+
+async fn register(
+    db: &Db,
+    org: jiceng_types::OrgId,
+    name: &str,
+    id: &str,
+    extra: impl FnOnce(&mut member::MemberDraft),
+) {
+    let mut d = member::MemberDraft {
+        org_id: org.to_string(),
+        name: name.into(),
+        ethnicity: "汉族".into(),
+        id_card: id.into(),
+        education: "大学本科".into(),
+        category: "正式党员".into(),
+        admitted_on: "2010-07-01".into(),
+        ..Default::default()
+    };
+    extra(&mut d);
+    member::create(db, &Scope::cli(), &meta(), d.parse(today()).unwrap()).await.unwrap();
+}
+
+jiceng_store::dual_test!(export_then_import_changes_nothing, |db: Db| async move {
+    use jiceng_store::export::{self, Format};
+    let t = tree(&db).await;
+    register(&db, t.branch11.id, "张三", &id_card("19800101", 1, true), |d| {
+        d.phone = "13900001111".into();
+        d.work_post = "=村委会主任".into();
+        d.residence = "东街12号".into();
+    })
+    .await;
+    register(&db, t.branch12.id, "李四", &id_card("19850202", 2, false), |d| {
+        d.ethnicity = "苗族".into();
+        d.category = "预备党员".into();
+        d.admitted_on = "2026-03-01".into();
+    })
+    .await;
+    register(&db, t.branch11.id, "王五", &id_card("19700303", 3, true), |d| {
+        d.admitted_on = "1995-07-01".into();
+        d.regularized_on = "1996-07-01".into();
+        d.education = "初中".into();
+    })
+    .await;
+    let town = Scope::for_user(UserId(1), "town", Role::TownshipAdmin, Some((t.town1.id, t.town1.path.clone())));
+    for format in [Format::Xlsx, Format::Csv] {
+        // The township's export (full numbers: its role may reveal them) goes back in unchanged.
+        let (bytes, n) = export::members(&db, &town, &meta(), &MemberFilter::default(), format).await.unwrap();
+        assert_eq!(n, 3);
+        let name = format!("导出.{}", format.ext());
+        let parsed = import_members(&bytes, &name, &Limits::default(), &ImportOptions { today: today() }).unwrap();
+        assert!(parsed.rejected.is_empty(), "{format:?}: {:?}", parsed.rejected);
+        let plan = import::plan(&db, &town, parsed, None).await.unwrap();
+        let s = plan.summary();
+        assert_eq!((s.imported, s.updated, s.unchanged), (0, 0, 3), "{format:?}: {:?}", plan.items);
+    }
+    // An auditor's export is masked: it cannot be imported back, and says why.
+    let auditor = Scope::for_user(UserId(2), "aud", Role::Auditor, Some((t.town1.id, t.town1.path.clone())));
+    let (bytes, _) = export::members(&db, &auditor, &meta(), &MemberFilter::default(), Format::Csv).await.unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("520102********") && !text.contains(&id_card("19800101", 1, true)), "{text}");
+    assert!(text.contains("'=村委会主任"), "a cell starting with = is neutralized: {text}");
+    let parsed = import_members(&bytes, "masked.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    assert_eq!(parsed.rows.len(), 0);
+    assert_eq!(parsed.rejected_rows(), 3, "{:?}", parsed.rejected);
+    // Organizations: the export goes back in unchanged too.
+    let (bytes, n) = export::orgs(&db, &town, &meta(), &org::ListFilter::default(), Format::Xlsx).await.unwrap();
+    assert_eq!(n, 3, "the township and its two branches");
+    let parsed =
+        jiceng_exchange::import_orgs(&bytes, "orgs.xlsx", &Limits::default(), &ImportOptions { today: today() })
+            .unwrap();
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    let s = org::import::import(&db, &town, &meta(), parsed, None, true).await.unwrap();
+    assert_eq!((s.imported, s.updated, s.unchanged), (0, 0, 3), "{s:?}");
+    // Every export is in the audit trail.
+    let filter = audit::Filter { action: Some(audit::Action::Export), ..Default::default() };
+    let exports = audit::list(&db, &Scope::cli(), &filter, 100).await.unwrap().len();
+    assert_eq!(exports, 4);
+});
