@@ -143,6 +143,49 @@ for (const width of [360, 1280]) {
     await page.context().close();
   });
 
+  await test(`${tag}: find members, import a roster from Excel with a preview, undo it`, async () => {
+    const page = await newPage(width);
+    page.on('dialog', (d) => d.accept());
+    await login(page, 'town_admin');
+    // The roster: search by pinyin initials of a name shown in the list.
+    await page.goto(base + '/members');
+    const someone = (await page.locator('#member-table tbody tr td:first-child a').first().textContent()).trim();
+    const branch = (await page.locator('#member-table tbody tr td:nth-child(7)').first().textContent()).trim();
+    await page.fill('input[name=q]', someone);
+    await Promise.all([page.waitForNavigation(), page.click('form.search button[type=submit]')]);
+    assert.match(await page.textContent('#member-table tbody'), new RegExp(someone));
+
+    // Upload a CSV: one good row, one with a wrong ID-card check digit.
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const idOf = (body) => body + '10X98765432'[[...body].reduce((s, c, i) => s + Number(c) * w[i], 0) % 11];
+    const good = idOf(`52010219880808${width === 360 ? '011' : '013'}`);
+    const bad = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
+    const name = width === 360 ? '测试导入甲' : '测试导入乙';
+    const csv = `党员名册\n姓名,公民身份号码,民族,学历,人员类别,入党日期,所在党支部\n` +
+      `${name},${good},汉族,大学本科,正式党员,2012年7月1日,${branch}\n错误行,${bad},汉族,高中,正式党员,2012-07-01,${branch}\n`;
+    await page.goto(base + '/import?kind=members');
+    await page.setInputFiles('input[name=file]', { name: '名册.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.click('#upload-form button[type=submit]');
+    await page.waitForURL(/\/import\/jobs\//);
+    await page.waitForSelector('#job .counts');
+    assert.deepEqual(await page.locator('.counts strong').allTextContents(), ['1', '0', '0', '1']);
+    assert.match(await page.textContent('#rejected-rows'), /第4行.*公民身份号码.*校验/s);
+    await page.screenshot({ path: join(artifacts, `import-preview-${tag}.png`), fullPage: true });
+    await Promise.all([page.waitForNavigation(), page.click('#confirm-import')]);
+    await page.waitForSelector('text=导入完成');
+    await page.screenshot({ path: join(artifacts, `import-done-${tag}.png`), fullPage: true });
+    await page.goto(base + '/members?q=' + encodeURIComponent(name));
+    assert.match(await page.textContent('#member-table tbody'), new RegExp(name));
+    // Undo from the import page.
+    await page.goto(base + '/import?kind=members');
+    await Promise.all([page.waitForNavigation(), page.click('#last-import button[type=submit]')]);
+    assert.match(await page.textContent('.flash'), /已撤销/);
+    await page.goto(base + '/members?q=' + encodeURIComponent(name));
+    assert.doesNotMatch(await page.textContent('main'), new RegExp(`>${name}<`));
+    assert.deepEqual(page.cspViolations, [], 'no CSP violations or script errors');
+    await page.context().close();
+  });
+
   await test(`${tag}: a township admin sees only the township`, async () => {
     const page = await newPage(width);
     await login(page, 'town_admin');
