@@ -32,6 +32,7 @@ pub async fn open(args: &DbArgs) -> anyhow::Result<Db> {
 pub async fn open_migrated(args: &DbArgs) -> anyhow::Result<Db> {
     let db = open(args).await?;
     db.migrate().await.map_err(|e| anyhow::anyhow!("数据库结构升级失败：{}", describe(&e)))?;
+    jiceng_store::crypto::verify_field_keys(&db).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
     Ok(db)
 }
 

@@ -160,3 +160,27 @@ fn bad_database_url_is_one_line() {
     assert!(err.contains("sqlite") && err.contains("postgres"), "{err}");
     drop(d);
 }
+
+#[test]
+fn a_data_dir_without_its_field_key_is_refused() {
+    let d = Dir::new("key");
+    let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = jiceng(&["user", "list"], &d.0);
+    assert!(o.status.success(), "the right key opens: {}", text(&o));
+    // The key file is lost (e.g. the database restored on a new server): a fresh key would be
+    // made, and every stored number would be unreadable. Every command refuses instead.
+    let key = d.0.join("field.key");
+    let saved = std::fs::read(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+    let o = jiceng(&["user", "list"], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let line = String::from_utf8_lossy(&o.stderr);
+    assert!(line.contains("字段加密密钥与数据库不符"), "{line}");
+    assert_eq!(line.trim().lines().count(), 1, "one readable line: {line}");
+    // The original key put back: everything works again.
+    std::fs::remove_file(&key).unwrap();
+    std::fs::write(&key, saved).unwrap();
+    let o = jiceng(&["user", "list"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+}

@@ -64,6 +64,7 @@ fn roster(path: &Path, rows: usize, orgs: &[String]) -> Result<()> {
             Cell::text(orgs[i % orgs.len()].as_str()),
             Cell::text("村民"),
             Cell::Empty,
+            Cell::Empty,
         ]);
     }
     let bytes = write_xlsx(&jiceng_exchange::member::sheet_spec(), out).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -134,6 +135,11 @@ pub fn run(bin: &Path, rows: usize) -> Result<()> {
         );
         Ok((secs, rss))
     };
+    if std::env::var_os("JICENG_BENCH_KEEP").is_some() {
+        // For profiling: keep the freshly loaded county and the file, and stop here.
+        println!("kept {} (data dir and {})", dir.display(), file.display());
+        return Ok(());
+    }
     let (first, rss) = import("first import (all new)")?;
     let (again, _) = import("same file again (all unchanged)")?;
     let script = format!(

@@ -84,6 +84,14 @@ fn main() -> Result<()> {
             "/api/v1/orgs?q=%E6%9D%91",
             format!("Authorization: Bearer {token}"),
         ),
+        ("member list page `/members` (county admin, whole county)", "/members", format!("Cookie: {cookie}")),
+        ("member list page `/members` (township admin)", "/members", format!("Cookie: {town_cookie}")),
+        ("member search by name `/members?q=王` (county admin)", "/members?q=%E7%8E%8B", format!("Cookie: {cookie}")),
+        (
+            "member search by pinyin initials `/members?q=wf` (county admin)",
+            "/members?q=wf",
+            format!("Cookie: {cookie}"),
+        ),
     ] {
         wrk(&addr, path, &header, 2)?;
         let (rps, p50, p99) = wrk(&addr, path, &header, duration)?;

@@ -112,6 +112,7 @@ fn member(rng: &mut Rng, i: usize, seen: &mut HashSet<String>) -> Result<MemberR
         regularized_on: (category == MemberCategory::Full).then(|| admitted_on + chrono::Duration::days(365)),
         admitted_on,
         org: format!("{town}第{village}村党支部"),
+        org_code: None,
         post: Some(rng.pick(&POSTS).to_string()),
         residence: Some(format!("{town}第{village}村{}组", 1 + rng.below(9))),
         id_card: id,

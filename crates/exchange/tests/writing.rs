@@ -51,7 +51,7 @@ fn members_round_trip_through_xlsx_and_csv() {
     let csv = write_csv(&member::sheet_spec(), &cells);
     assert!(csv.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&csv).unwrap();
-    assert!(text.contains(",'=1+1\r\n") && text.contains(",'-,") && text.contains(",'@SUM(A1),"), "{text}");
+    assert!(text.contains(",'=1+1,\r\n") && text.contains(",'-,") && text.contains(",'@SUM(A1),"), "{text}");
     let back = import_members(&csv, "export.csv", &Limits::default(), &options()).unwrap();
     assert_eq!(back.rows, members);
 }

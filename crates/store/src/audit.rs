@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 use sm3::{Digest, Sm3};
 
+use crate::bulk::{Bulk, Ty};
 use crate::error::{StoreError, StoreResult};
 use crate::scope_sql::path_in_scope;
 use crate::{Db, Meta};
@@ -432,8 +433,8 @@ pub(crate) async fn append_as(tx: &DatabaseTransaction, who: Who<'_>, meta: &Met
 }
 
 /// Append many records as the scope's actor, inside the caller's transaction, with one lock of
-/// the head and multi-row inserts (a bulk import writes one record per changed member). The
-/// chain is exactly the one single appends would build.
+/// the head and bulk inserts (a bulk import writes one record per changed member). The chain is
+/// exactly the one single appends would build.
 pub(crate) async fn append_many(
     tx: &DatabaseTransaction,
     scope: &Scope,
@@ -443,51 +444,109 @@ pub(crate) async fn append_many(
     if entries.is_empty() {
         return Ok(());
     }
-    #[derive(FromQueryResult)]
-    struct Head {
-        seq: i64,
-        last_hash: String,
-    }
-    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    let stmt = Query::update()
-        .table("audit_head")
-        .value("seq", Expr::col("seq").add(n))
-        .and_where(Expr::col("id").eq(1))
-        .returning(Query::returning().columns(["seq", "last_hash"]))
-        .take();
-    let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
-    let head = Head::from_query_result(&row, "")?;
-    let who = Who::from(scope.actor());
-    let user_id = who.user_id.map(|u| u.0);
-    let at = crate::now();
-    let mut seq = head.seq - n;
-    let mut prev = head.last_hash;
-    const CHUNK: usize = 500;
-    let mut rows: Vec<[sea_orm::sea_query::SimpleExpr; 15]> = Vec::with_capacity(CHUNK);
+    let mut appender = Appender::begin(tx, scope, meta, entries.len()).await?;
     for entry in entries {
-        seq += 1;
+        appender.push(entry)?;
+        appender.flush_if_full(tx).await?;
+    }
+    appender.finish(tx).await
+}
+
+/// Records appended as a stream, for changes too large to hold every entry at once: the head is
+/// advanced once by the announced count, each pushed entry is chained and collected, and
+/// [`Appender::flush_if_full`] / [`Appender::finish`] write them. Exactly `count` entries must be
+/// pushed, or [`Appender::finish`] fails (and the caller's transaction with it).
+pub(crate) struct Appender<'a> {
+    who: Who<'a>,
+    meta: &'a Meta,
+    at: DateTime<Utc>,
+    seq: i64,
+    last: i64,
+    prev: String,
+    rows: Bulk,
+}
+
+const AUDIT_COLUMNS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("at", Ty::Time),
+    ("user_id", Ty::Int),
+    ("username", Ty::Text),
+    ("role", Ty::Text),
+    ("org_id", Ty::Int),
+    ("org_path", Ty::Text),
+    ("action", Ty::Text),
+    ("object_type", Ty::Text),
+    ("object_id", Ty::Text),
+    ("changes", Ty::Text),
+    ("client_addr", Ty::Text),
+    ("request_id", Ty::Text),
+    ("prev_hash", Ty::Text),
+    ("hash", Ty::Text),
+];
+
+impl<'a> Appender<'a> {
+    /// Reserve `count` records at the head of the chain.
+    pub(crate) async fn begin(
+        tx: &DatabaseTransaction,
+        scope: &'a Scope,
+        meta: &'a Meta,
+        count: usize,
+    ) -> StoreResult<Appender<'a>> {
+        #[derive(FromQueryResult)]
+        struct Head {
+            seq: i64,
+            last_hash: String,
+        }
+        let n = i64::try_from(count).unwrap_or(i64::MAX);
+        let stmt = Query::update()
+            .table("audit_head")
+            .value("seq", Expr::col("seq").add(n))
+            .and_where(Expr::col("id").eq(1))
+            .returning(Query::returning().columns(["seq", "last_hash"]))
+            .take();
+        let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
+        let head = Head::from_query_result(&row, "")?;
+        Ok(Appender {
+            who: Who::from(scope.actor()),
+            meta,
+            at: crate::now(),
+            seq: head.seq - n,
+            last: head.seq,
+            prev: head.last_hash,
+            rows: Bulk::new(tx, "audit_log", AUDIT_COLUMNS),
+        })
+    }
+
+    /// Chain one more record.
+    pub(crate) fn push(&mut self, entry: Entry) -> StoreResult<()> {
+        if self.seq >= self.last {
+            return Err(StoreError::Corrupt("more audit records than announced".into()));
+        }
+        self.seq += 1;
         let changes =
             if serde_json::Value::is_null(&entry.changes) { "{}".to_string() } else { entry.changes.to_string() };
-        let org_path = entry.org_path.as_ref().map(|p| p.as_str().to_string());
+        let org_path = entry.org_path.as_ref().map(|p| p.as_str());
+        let who = &self.who;
+        let user_id = who.user_id.map(|u| u.0);
         let hash = row_hash(
-            seq,
-            &at,
+            self.seq,
+            &self.at,
             user_id,
             who.username,
             who.role,
             who.org_id,
-            org_path.as_deref(),
+            org_path,
             entry.action.key(),
             entry.object_type,
             entry.object_id.as_deref(),
             &changes,
-            &meta.client_addr,
-            &meta.request_id,
-            &prev,
+            &self.meta.client_addr,
+            &self.meta.request_id,
+            &self.prev,
         );
-        rows.push([
-            seq.into(),
-            at.into(),
+        self.rows.push(&[
+            self.seq.into(),
+            self.at.into(),
             user_id.into(),
             who.username.into(),
             who.role.into(),
@@ -495,35 +554,33 @@ pub(crate) async fn append_many(
             org_path.into(),
             entry.action.key().into(),
             entry.object_type.into(),
-            entry.object_id.into(),
-            changes.into(),
-            meta.client_addr.clone().into(),
-            meta.request_id.clone().into(),
-            prev.clone().into(),
-            hash.clone().into(),
-        ]);
-        prev = hash;
-        if rows.len() == CHUNK {
-            insert_rows(tx, std::mem::take(&mut rows)).await?;
-        }
+            entry.object_id.as_deref().into(),
+            changes.as_str().into(),
+            self.meta.client_addr.as_str().into(),
+            self.meta.request_id.as_str().into(),
+            self.prev.as_str().into(),
+            hash.as_str().into(),
+        ])?;
+        self.prev = hash;
+        Ok(())
     }
-    insert_rows(tx, rows).await?;
-    let update = Query::update().table("audit_head").value("last_hash", prev).and_where(Expr::col("id").eq(1)).take();
-    tx.execute(&update).await?;
-    Ok(())
-}
 
-async fn insert_rows(tx: &DatabaseTransaction, rows: Vec<[sea_orm::sea_query::SimpleExpr; 15]>) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    /// Write the collected records once there are enough of them for one statement.
+    pub(crate) async fn flush_if_full(&mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        if self.rows.pending() >= 1000 { self.rows.flush(tx).await } else { Ok(()) }
     }
-    let mut q = Query::insert();
-    q.into_table("audit_log").columns(RECORD_COLUMNS);
-    for r in rows {
-        q.values_panic(r);
+
+    /// Write the rest and move the head's hash to the last record.
+    pub(crate) async fn finish(mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        if self.seq != self.last {
+            return Err(StoreError::Corrupt("fewer audit records than announced".into()));
+        }
+        self.rows.flush(tx).await?;
+        let update =
+            Query::update().table("audit_head").value("last_hash", self.prev).and_where(Expr::col("id").eq(1)).take();
+        tx.execute(&update).await?;
+        Ok(())
     }
-    tx.execute(&q).await?;
-    Ok(())
 }
 
 /// Record a refused action in its own transaction (the refused change itself was rolled back).

@@ -187,6 +187,60 @@ pub fn load_or_create_keys(data_dir: &std::path::Path) -> Result<FieldKeys, Stri
     }
 }
 
+/// The `setting` row that remembers which field keys the database was written with (a keyed
+/// hash of a fixed text: it names the keys without revealing them).
+const KEY_CHECK_SETTING: &str = "field_key_check";
+const KEY_CHECK_TEXT: &str = "jiceng field key check";
+
+/// Check that the database's encrypted numbers were written with these keys, and remember the
+/// keys' fingerprint on first use. A data directory restored without its `field.key` (or a new
+/// server started without `JICENG_FIELD_KEY`) gets fresh keys; going on with them would leave
+/// every stored number unreadable and every lookup by number empty, so the same people would be
+/// registered twice. This refuses to start instead.
+pub async fn verify_field_keys(db: &crate::Db) -> crate::StoreResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let keys = db.field_keys()?;
+    let print = keys.blind_index(KEY_CHECK_TEXT);
+    let mismatch = || {
+        crate::StoreError::Corrupt(format!(
+            "字段加密密钥与数据库不符：库中的身份证号和手机号是用另一把密钥加密的。请找回原来的密钥文件 {KEY_FILE}（或环境变量 {KEY_ENV}），\
+             替换数据目录中新生成的 {KEY_FILE} 后再启动；不要用新密钥继续使用。"
+        ))
+    };
+    let conn = db.raw();
+    let q = Query::select().column("value").from("setting").and_where(Expr::col("key").eq(KEY_CHECK_SETTING)).take();
+    if let Some(r) = conn.query_one(&q).await? {
+        let stored: String = r.try_get("", "value")?;
+        return if stored == print { Ok(()) } else { Err(mismatch()) };
+    }
+    // Not yet remembered (a new database, or one from before the check): any stored number must
+    // open with these keys.
+    let q = Query::select()
+        .column("id_card_enc")
+        .from("member")
+        .and_where(Expr::col("id_card_enc").is_not_null())
+        .order_by("id", sea_orm::sea_query::Order::Asc)
+        .limit(1)
+        .take();
+    if let Some(r) = conn.query_one(&q).await? {
+        let sealed: Vec<u8> = r.try_get("", "id_card_enc")?;
+        if keys.decrypt(&sealed).is_err() {
+            return Err(mismatch());
+        }
+    }
+    let tx = conn.begin().await?;
+    let q = Query::insert()
+        .into_table("setting")
+        .columns(["key", "value", "updated_at", "updated_by"])
+        .values_panic([KEY_CHECK_SETTING.into(), print.into(), crate::now().into(), "系统".into()])
+        .on_conflict(sea_orm::sea_query::OnConflict::column("key").do_nothing().to_owned())
+        .take();
+    tx.execute(&q).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

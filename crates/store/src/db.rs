@@ -21,6 +21,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The page cache of each SQLite connection (16 MB), set on connecting.
+pub(crate) const SQLITE_CACHE_SIZE: &str = "PRAGMA cache_size = -16000";
+
 /// A connection pool to jiceng's database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -56,7 +59,7 @@ impl Db {
                         .synchronous(SqliteSynchronous::Normal)
                         .foreign_keys(true)
                         .pragma("secure_delete", "ON")
-                        .pragma("cache_size", "-16000")
+                        .pragma("cache_size", SQLITE_CACHE_SIZE.trim_start_matches("PRAGMA cache_size = "))
                 });
             }
             Backend::Postgres => {

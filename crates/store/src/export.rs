@@ -112,6 +112,7 @@ pub async fn members(
                     Cell::text(m.org_name.as_str()),
                     Cell::opt_text(m.work_post.as_deref()),
                     Cell::opt_text(m.residence.as_deref()),
+                    Cell::text(m.org_code.as_str()),
                 ]
             })
             .collect();
@@ -301,7 +302,7 @@ pub async fn transfers(
                     Cell::text(t.from_org_name.as_str()),
                     Cell::text(t.to_name()),
                     Cell::text(if t.is_out_of_county() { "转出本县" } else { "县内转接" }),
-                    Cell::text(t.status.label()),
+                    Cell::text(t.status_text()),
                     Cell::Date(t.started_on),
                     Cell::opt_date(t.decided_on),
                     Cell::opt_text(t.reason.as_deref()),

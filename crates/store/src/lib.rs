@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod auth;
+mod bulk;
 pub mod crypto;
 mod db;
 mod error;

@@ -144,6 +144,9 @@ pub struct UserSeed {
     pub role: Role,
     /// Organization (an [`OrgSeed::id`]), `None` for the 三员.
     pub org_id: Option<i64>,
+    /// The member record of the account's holder (an index into the members), for a 党员's
+    /// “我的党员信息”.
+    pub member: Option<usize>,
 }
 
 /// What was loaded.
@@ -416,6 +419,23 @@ pub async fn load_with_teams(
             continue;
         }
         loaded_users += 1;
+        let member_id: Option<i64> = match u.member.and_then(|i| members.get(i)) {
+            Some(m) => {
+                let q = Query::select()
+                    .column("id")
+                    .from("member")
+                    .and_where(Expr::col("org_id").eq(m.org_id))
+                    .and_where(Expr::col("name").eq(m.name.as_str()))
+                    .order_by("id", sea_orm::sea_query::Order::Asc)
+                    .limit(1)
+                    .take();
+                match tx.query_one(&q).await? {
+                    Some(r) => Some(r.try_get("", "id")?),
+                    None => None,
+                }
+            }
+            None => None,
+        };
         let q = Query::insert()
             .into_table("app_user")
             .columns([
@@ -423,6 +443,7 @@ pub async fn load_with_teams(
                 "display_name",
                 "role",
                 "org_id",
+                "member_id",
                 "password_hash",
                 "must_change_password",
                 "password_changed_at",
@@ -434,6 +455,7 @@ pub async fn load_with_teams(
                 u.display_name.as_str().into(),
                 u.role.key().into(),
                 u.org_id.into(),
+                member_id.into(),
                 hash.as_str().into(),
                 false.into(),
                 now.into(),

@@ -48,7 +48,7 @@ jiceng_store::dual_test!(import_reimport_change_and_undo, |db: Db| async move {
     let applied = run(&db, &town, &first).await.unwrap();
     assert_eq!((applied.summary.imported, applied.summary.updated, applied.summary.unchanged), (3, 0, 0));
     let rejected: Vec<(u32, &str)> = applied.summary.rejected.iter().map(|e| (e.row, e.column.as_str())).collect();
-    assert_eq!(rejected, vec![(6, "所在党组织")], "the row outside the scope (Excel row 6) is rejected");
+    assert_eq!(rejected, vec![(6, "所在党支部")], "the row outside the scope (Excel row 6) is rejected");
     let b11 = org::get(&db, &Scope::cli(), &meta(), t.branch11.id).await.unwrap();
     assert_eq!(b11.member_count, 2);
     assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
@@ -185,4 +185,41 @@ jiceng_store::dual_test!(export_then_import_changes_nothing, |db: Db| async move
     let filter = audit::Filter { action: Some(audit::Action::Export), ..Default::default() };
     let exports = audit::list(&db, &Scope::cli(), &filter, 100).await.unwrap().len();
     assert_eq!(exports, 4);
+});
+
+jiceng_store::dual_test!(a_preview_overtaken_by_another_change_applies_nothing, |db: Db| async move {
+    let t = tree(&db).await;
+    let town = Scope::for_user(UserId(1), "town", Role::TownshipAdmin, Some((t.town1.id, t.town1.path.clone())));
+    let a = id_card("19800101", 1, true);
+    let b = id_card("19850202", 2, false);
+    let file = csv(&[
+        ["张三", &a, "汉族", "高中", "", "正式党员", "2005-07-01", "A0101"],
+        ["李四", &b, "汉族", "高中", "", "正式党员", "2010-07-01", "A0101"],
+    ]);
+    let parse = || import_members(&file, "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    // Two previews of the same file; the second is confirmed first.
+    let stale = import::plan(&db, &town, parse(), None).await.unwrap();
+    let fresh = import::plan(&db, &town, parse(), None).await.unwrap();
+    import::apply(&db, &town, &meta(), fresh, "名册.csv").await.unwrap();
+    let before = audit::verify(&db).await.unwrap().rows;
+    match import::apply(&db, &town, &meta(), stale, "名册.csv").await {
+        Err(StoreError::Conflict { code: "import_stale", message }) => assert!(message.contains("2名"), "{message}"),
+        other => panic!("expected a stale-preview conflict, got {other:?}"),
+    }
+    let all = member::list(&db, &town, &MemberFilter::default(), 1, 50).await.unwrap();
+    assert_eq!(all.total, 2, "nothing was registered twice");
+    assert_eq!(audit::verify(&db).await.unwrap().rows, before, "nothing was written");
+
+    // A member changed after the preview of an update: the update is refused too.
+    let changed = csv(&[["张三", &a, "汉族", "大专", "", "正式党员", "2005-07-01", "A0101"]]);
+    let parsed = import_members(&changed, "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let update = import::plan(&db, &town, parsed, None).await.unwrap();
+    assert!(matches!(update.items[0], PlanItem::Update { .. }));
+    let parsed = import_members(&changed, "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let first = import::plan(&db, &town, parsed, None).await.unwrap();
+    import::apply(&db, &town, &meta(), first, "名册.csv").await.unwrap();
+    assert!(matches!(
+        import::apply(&db, &town, &meta(), update, "名册.csv").await,
+        Err(StoreError::Conflict { code: "import_stale", .. })
+    ));
 });

@@ -199,30 +199,29 @@ fn accounts(
     let id = |i: Option<usize>| i.and_then(|i| orgs.get(i)).map(|o| o.id);
     let root = orgs.first().map(|o| o.id);
     let branch_id = id(branch);
-    // The secretary and the member are real members of the demo branch.
-    let mut in_branch = members.iter().filter(|m| Some(m.org_id) == branch_id).map(|m| m.name.clone());
-    let secretary = in_branch.next().unwrap_or_else(|| namer.person(rng, false));
-    let member = in_branch.next().unwrap_or_else(|| namer.person(rng, true));
+    // The secretary and the member are real members of the demo branch (the member's account
+    // is linked to its record: “我的党员信息”).
+    let mut in_branch = members.iter().enumerate().filter(|(_, m)| Some(m.org_id) == branch_id);
+    let secretary = in_branch.next();
+    let member = in_branch.next();
+    let secretary_name = secretary.map(|(_, m)| m.name.clone()).unwrap_or_else(|| namer.person(rng, false));
+    let member_name = member.map(|(_, m)| m.name.clone()).unwrap_or_else(|| namer.person(rng, true));
+    let member_index = member.map(|(i, _)| i);
     let mut person = |female: bool| namer.person(rng, female);
-    let plan: [(&str, String, Role, Option<i64>); 8] = [
-        ("county_admin", person(false), Role::CountyAdmin, root),
-        ("town_admin", person(true), Role::TownshipAdmin, id(town)),
-        ("secretary", secretary, Role::BranchSecretary, branch_id),
-        ("member", member, Role::Member, branch_id),
-        ("auditor", person(false), Role::Auditor, root),
-        ("sysadmin", person(false), Role::SystemAdmin, None),
-        ("secadmin", person(true), Role::SecurityAdmin, None),
-        ("auditadmin", person(false), Role::AuditAdmin, None),
+    let seed = |username: &str, display_name: String, role: Role, org_id: Option<i64>, member: Option<usize>| {
+        UserSeed { username: username.to_string(), display_name, role, org_id, member }
+    };
+    let plan = [
+        seed("county_admin", person(false), Role::CountyAdmin, root, None),
+        seed("town_admin", person(true), Role::TownshipAdmin, id(town), None),
+        seed("secretary", secretary_name, Role::BranchSecretary, branch_id, None),
+        seed("member", member_name, Role::Member, branch_id, member_index),
+        seed("auditor", person(false), Role::Auditor, root, None),
+        seed("sysadmin", person(false), Role::SystemAdmin, None, None),
+        seed("secadmin", person(true), Role::SecurityAdmin, None, None),
+        seed("auditadmin", person(false), Role::AuditAdmin, None, None),
     ];
-    plan.into_iter()
-        .filter(|(_, _, role, org)| role.is_system() || org.is_some())
-        .map(|(username, display_name, role, org_id)| UserSeed {
-            username: username.to_string(),
-            display_name,
-            role,
-            org_id,
-        })
-        .collect()
+    plan.into_iter().filter(|u| u.role.is_system() || u.org_id.is_some()).collect()
 }
 
 /// Load a generated county into an empty database as the command-line operator; the demo

@@ -32,6 +32,8 @@ pub const ORG: usize = 10;
 pub const POST: usize = 11;
 /// 现居住地
 pub const RESIDENCE: usize = 12;
+/// 党组织代码
+pub const ORG_CODE: usize = 13;
 
 /// The ID number of the template's example row: the example printed in GB 11643 itself, so it
 /// belongs to nobody. Rows with it are skipped on import.
@@ -145,9 +147,9 @@ pub const COLUMNS: &[ColumnDef] = &[
     ColumnDef {
         header: "所在党支部",
         synonyms: &["所在党组织", "党组织名称", "党组织", "所在支部", "所在党组织名称", "党支部"],
-        required: true,
+        required: false,
         kind: ColumnKind::Text,
-        help: "党支部的全称或组织代码，须是系统中已有的党组织。",
+        help: "党支部的全称或组织代码，须是系统中已有的党组织。导入时选了“导入到党组织”的，可不填，归入所选组织；否则必须填写。",
         example: "城关镇示例村党支部",
         choices: None,
     },
@@ -167,6 +169,15 @@ pub const COLUMNS: &[ColumnDef] = &[
         kind: ColumnKind::Text,
         help: "不超过200个字。",
         example: "城关镇示例村",
+        choices: None,
+    },
+    ColumnDef {
+        header: "党组织代码",
+        synonyms: &["所在党组织代码", "党支部代码", "组织代码"],
+        required: false,
+        kind: ColumnKind::Text,
+        help: "可不填。填写时按组织代码确定所在党支部，县里有同名党支部时用它区分；系统导出的名册带有此列。",
+        example: "",
         choices: None,
     },
 ];

@@ -69,6 +69,8 @@ pub struct MemberRow {
     pub regularized_on: Option<NaiveDate>,
     /// 所在党支部, the name or code as typed (normalized); resolved by the store.
     pub org: String,
+    /// 党组织代码, if the file has it: decides the organization when given.
+    pub org_code: Option<String>,
     /// 工作岗位
     pub post: Option<String>,
     /// 现居住地
@@ -172,12 +174,15 @@ fn parse_row(ctx: &mut RowContext<'_>) -> Option<MemberRow> {
     let category = ctx.choice(CATEGORY, true, MemberCategory::parse_loose, "可填：正式党员、预备党员");
     let admitted_on = ctx.past_date(ADMITTED, true, "入党日期");
     let regularized_on = ctx.past_date(REGULARIZED, false, "转正日期");
-    let org = ctx.text(ORG, true);
-    if org.as_ref().is_some_and(|o| o.chars().count() > 100) {
+    // May be empty: the store puts such rows in the organization chosen for the import, or
+    // rejects them when none was chosen.
+    let org = ctx.text(ORG, false).unwrap_or_default();
+    if org.chars().count() > 100 {
         ctx.err(ORG, "不能超过100个字");
     }
     let post = ctx.free_text(POST, 100);
     let residence = ctx.free_text(RESIDENCE, 200);
+    let org_code = ctx.free_text(ORG_CODE, 40);
 
     if let Some(id) = &id_card {
         let matches = match birth {
@@ -218,7 +223,8 @@ fn parse_row(ctx: &mut RowContext<'_>) -> Option<MemberRow> {
         category: category?,
         admitted_on: admitted_on?,
         regularized_on,
-        org: org?,
+        org,
+        org_code,
         post,
         residence,
         id_card,
@@ -263,6 +269,7 @@ pub fn to_cells(m: &MemberRow, sensitive: Sensitive) -> Vec<Cell> {
         Cell::text(m.org.as_str()),
         Cell::opt_text(m.post.as_deref()),
         Cell::opt_text(m.residence.as_deref()),
+        Cell::opt_text(m.org_code.as_deref()),
     ]
 }
 

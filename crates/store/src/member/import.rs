@@ -15,15 +15,17 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 
-use super::model::{Member, MemberRow as StoredRow, select_in_scope};
+use super::model::{Member, MemberRow as StoredRow, ROW_COLUMNS, select_in_scope};
 use crate::audit::{self, Action, Entry};
+use crate::bulk::{Bulk, Ty, Val};
 use crate::error::{StoreError, StoreResult};
 use crate::org::Org;
 use crate::{Db, Meta};
 
 /// The header of the organization column, for errors found here (the file's own header is used
 /// by the parser for its errors).
-const ORG_COLUMN: &str = "所在党组织";
+const ORG_COLUMN: &str = "所在党支部";
+const ORG_CODE_COLUMN: &str = "党组织代码";
 const ID_COLUMN: &str = "公民身份号码";
 
 /// One field that an import changes.
@@ -121,34 +123,38 @@ pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, withi
     require(scope)?;
     let keys = db.field_keys()?;
     let ParsedImport { rows, mut rejected, warnings } = parsed;
-    // Organizations: each distinct text resolved once, within the scope (and `within`).
+    // Organizations: each distinct text resolved once, within the scope (and `within`). The
+    // 党组织代码 column, when filled, decides (names repeat across a county; codes do not).
+    let org_text = |r: &MemberRow| r.org_code.clone().unwrap_or_else(|| r.org.clone());
     let mut orgs: HashMap<String, Result<Org, String>> = HashMap::new();
     for r in &rows {
-        if orgs.contains_key(&r.org) {
+        let text = org_text(r);
+        if orgs.contains_key(&text) {
             continue;
         }
-        let resolved = if r.org.trim().is_empty() {
+        let resolved = if text.trim().is_empty() {
             within.cloned().ok_or_else(|| "请填写所在党组织".to_string())
         } else {
-            match crate::org::resolve(db, scope, "org", &r.org).await? {
+            match crate::org::resolve(db, scope, "org", &text).await? {
                 Ok(o) => match within {
-                    Some(w) if !w.path.contains(&o.path) => Err(format!("“{}”不在所选组织“{}”之下", r.org, w.name)),
+                    Some(w) if !w.path.contains(&o.path) => Err(format!("“{}”不在所选组织“{}”之下", text, w.name)),
                     _ => Ok(o),
                 },
                 Err(e) => Err(e.message),
             }
         };
-        orgs.insert(r.org.clone(), resolved);
+        orgs.insert(text, resolved);
     }
     // Existing members with the same ID numbers, anywhere in the county.
     let indexes: Vec<String> = rows.iter().map(|r| keys.blind_index(r.id_card.as_str())).collect();
     let existing = existing_by_index(db, &indexes).await?;
     let mut items = Vec::with_capacity(rows.len());
     for (r, idx) in rows.into_iter().zip(indexes) {
-        let org = match orgs.get(&r.org) {
+        let org = match orgs.get(&org_text(&r)) {
             Some(Ok(o)) => o.clone(),
             Some(Err(reason)) => {
-                rejected.push(RowError { row: r.excel_row, column: ORG_COLUMN.into(), reason: reason.clone() });
+                let column = if r.org_code.is_some() { ORG_CODE_COLUMN } else { ORG_COLUMN };
+                rejected.push(RowError { row: r.excel_row, column: column.into(), reason: reason.clone() });
                 continue;
             }
             None => continue,
@@ -179,7 +185,7 @@ pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, withi
                     }
                 }
             }
-            Some(Existing::One(found)) => {
+            Some(Existing::One(found, found_phone)) => {
                 if !scope.contains(&found.org_path) {
                     rejected.push(RowError {
                         row: r.excel_row,
@@ -197,8 +203,7 @@ pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, withi
                     continue;
                 }
                 let phone_idx = r.phone.as_ref().map(|p| keys.blind_index(p.as_str()));
-                let changes =
-                    diff(found, &r, &org, phone_idx.as_deref(), existing_phone(db, found.id).await?.as_deref());
+                let changes = diff(found, &r, &org, phone_idx.as_deref(), found_phone.as_deref());
                 if changes.is_empty() {
                     items.push(PlanItem::Same { excel_row: r.excel_row, id: found.id });
                 } else {
@@ -219,48 +224,49 @@ pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, withi
     Ok(Plan { items, rejected, warnings })
 }
 
-async fn existing_phone(db: &Db, id: MemberId) -> StoreResult<Option<String>> {
-    #[derive(FromQueryResult)]
-    struct P {
-        phone_idx: Option<String>,
-    }
-    let q = Query::select().column("phone_idx").from("member").and_where(Expr::col("id").eq(id.0)).take();
-    Ok(match db.conn().query_one(&q).await? {
-        Some(r) => P::from_query_result(&r, "")?.phone_idx,
-        None => None,
-    })
-}
-
 /// What the database holds for one ID number.
 enum Existing {
-    One(Box<Member>),
+    /// The member and the blind index of their phone.
+    One(Box<Member>, Option<String>),
     Duplicate,
 }
 
-/// Members (not necessarily in scope) by blind index, in chunks.
+/// Members (not necessarily in scope) by blind index, in chunks, each chunk's rows decoded
+/// through one JSON value.
 async fn existing_by_index(db: &Db, indexes: &[String]) -> StoreResult<HashMap<String, Existing>> {
-    #[derive(FromQueryResult)]
-    struct Idx {
+    #[derive(serde::Deserialize)]
+    struct Found {
+        #[serde(flatten)]
+        row: StoredRow,
         id_card_idx: Option<String>,
+        phone_idx: Option<String>,
     }
+    let mut columns: Vec<&str> = ROW_COLUMNS.to_vec();
+    columns.extend(["id_card_idx", "phone_idx"]);
     let mut out = HashMap::new();
-    for chunk in indexes.chunks(500) {
+    for chunk in indexes.chunks(2000) {
         let q = select_in_scope(&Scope::cli())
             .expr_as(Expr::col(("m", "id_card_idx")), "id_card_idx")
+            .expr_as(Expr::col(("m", "phone_idx")), "phone_idx")
             .and_where(Expr::col(("m", "id_card_idx")).is_in(chunk.to_vec()))
-            .order_by(("m", "id"), Order::Asc)
             .take();
-        for r in db.conn().query_all(&q).await? {
-            let idx = Idx::from_query_result(&r, "")?.id_card_idx.unwrap_or_default();
-            let m = Member::try_from(StoredRow::from_query_result(&r, "")?)?;
+        let mut found: Vec<Found> = crate::sql::fetch_json(db.conn(), &q, &columns).await?;
+        // In id order, so that which record wins below does not depend on the database.
+        found.sort_by_key(|f| f.row.id);
+        for Found { row, id_card_idx, phone_idx } in found {
+            let idx = id_card_idx.unwrap_or_default();
+            let m = Member::try_from(row)?;
             // A current record wins over one of a member who left; two current records of one
             // number are a duplicate the county must resolve first.
             match out.get_mut(&idx) {
                 None => {
-                    out.insert(idx, Existing::One(Box::new(m)));
+                    out.insert(idx, Existing::One(Box::new(m), phone_idx));
                 }
-                Some(Existing::One(prev)) if prev.status == MemberStatus::Left => **prev = m,
-                Some(slot @ Existing::One(_)) if m.status != MemberStatus::Left => *slot = Existing::Duplicate,
+                Some(Existing::One(prev, prev_phone)) if prev.status == MemberStatus::Left => {
+                    **prev = m;
+                    *prev_phone = phone_idx;
+                }
+                Some(slot @ Existing::One(..)) if m.status != MemberStatus::Left => *slot = Existing::Duplicate,
                 Some(_) => {}
             }
         }
@@ -324,22 +330,31 @@ pub struct Applied {
     pub summary: Summary,
 }
 
-/// The encrypted, indexed and masked numbers of a new row (always the same six columns).
-fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow) -> Vec<(&'static str, SimpleExpr)> {
-    let id = r.id_card.as_str();
-    let phone = r.phone.as_ref();
-    vec![
-        ("id_card_enc", keys.encrypt(id).into()),
-        ("id_card_idx", keys.blind_index(id).into()),
-        ("id_card_masked", r.id_card.masked().into()),
-        ("phone_enc", phone.map(|p| keys.encrypt(p.as_str())).into()),
-        ("phone_idx", phone.map(|p| keys.blind_index(p.as_str())).into()),
-        ("phone_masked", phone.map(|p| p.masked()).into()),
-    ]
+/// The encrypted, indexed and masked numbers of a new row.
+struct Sealed {
+    id_enc: Vec<u8>,
+    id_idx: String,
+    id_masked: String,
+    phone_enc: Option<Vec<u8>>,
+    phone_idx: Option<String>,
+    phone_masked: Option<String>,
 }
 
-/// Seal every new row on all cores (encryption dominates a large import).
-fn seal_rows(keys: &crate::crypto::FieldKeys, rows: &[(&MemberRow, &Org)]) -> Vec<Vec<(&'static str, SimpleExpr)>> {
+fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow) -> Sealed {
+    let id = r.id_card.as_str();
+    let phone = r.phone.as_ref();
+    Sealed {
+        id_enc: keys.encrypt(id),
+        id_idx: keys.blind_index(id),
+        id_masked: r.id_card.masked(),
+        phone_enc: phone.map(|p| keys.encrypt(p.as_str())),
+        phone_idx: phone.map(|p| keys.blind_index(p.as_str())),
+        phone_masked: phone.map(|p| p.masked()),
+    }
+}
+
+/// Seal rows on all cores (encryption dominates a large import).
+fn seal_rows(keys: &crate::crypto::FieldKeys, rows: &[(&MemberRow, &Org)]) -> Vec<Sealed> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
     let per = rows.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -350,6 +365,54 @@ fn seal_rows(keys: &crate::crypto::FieldKeys, rows: &[(&MemberRow, &Org)]) -> Ve
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
+
+/// The columns of a new member written by an import.
+const NEW_MEMBER: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("name", Ty::Text),
+    ("name_pinyin", Ty::Text),
+    ("name_initials", Ty::Text),
+    ("gender", Ty::Text),
+    ("ethnicity", Ty::Text),
+    ("birth_date", Ty::Date),
+    ("education", Ty::Text),
+    ("category", Ty::Text),
+    ("admitted_on", Ty::Date),
+    ("regularized_on", Ty::Date),
+    ("work_post", Ty::Text),
+    ("residence", Ty::Text),
+    ("id_card_enc", Ty::Bytes),
+    ("id_card_idx", Ty::Text),
+    ("id_card_masked", Ty::Text),
+    ("phone_enc", Ty::Bytes),
+    ("phone_idx", Ty::Text),
+    ("phone_masked", Ty::Text),
+    ("status", Ty::Text),
+    ("without_post", Ty::Bool),
+    ("created_at", Ty::Time),
+    ("updated_at", Ty::Time),
+];
+
+const IMPORT_CHANGE: &[(&str, Ty)] =
+    &[("batch_id", Ty::Int), ("object_type", Ty::Text), ("object_id", Ty::Int), ("before", Ty::Text)];
+
+const MEMBER_EVENT: &[(&str, Ty)] = &[
+    ("member_id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("kind", Ty::Text),
+    ("happened_on", Ty::Date),
+    ("detail", Ty::Text),
+    ("recorded_by", Ty::Text),
+    ("recorded_at", Ty::Time),
+];
+
+/// Imports of more rows than this get a larger SQLite page cache (512 MB) while they are applied.
+const BIG_IMPORT: u64 = 200_000;
+
+/// New members are sealed and written this many at a time, so that memory stays flat however
+/// large the file.
+const CHUNK: usize = 2000;
 
 fn row_values(r: &MemberRow, org: &Org, before: Option<&Member>) -> Vec<(&'static str, SimpleExpr)> {
     let py = jiceng_types::PinyinKey::of_person(r.name.as_str());
@@ -385,6 +448,14 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         let now = crate::now();
         let today = now.date_naive();
         let tx = db.begin_write().await?;
+        still_as_planned(&tx, keys, &plan).await?;
+        // A very large import writes into every page of the member indexes (ID and phone indexes
+        // are random); on SQLite, with the usual 16 MB page cache, pages would be spilled to the
+        // WAL and read back again and again. Such an import gets a larger cache while it runs.
+        let big_cache = db.backend() == crate::Backend::Sqlite && summary.imported + summary.updated > BIG_IMPORT;
+        if big_cache {
+            tx.execute_unprepared("PRAGMA cache_size = -524288").await?;
+        }
         let batch = crate::sql::insert_row(
             "import_batch",
             vec![
@@ -403,11 +474,14 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         .returning_col("id")
         .take();
         let batch_id: i64 = tx.query_one(&batch).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?.try_get("", "id")?;
-        let mut entries = Vec::new();
+        let mut audit = audit::Appender::begin(&tx, scope, meta, summary.imported as usize + summary.updated as usize + 1).await?;
         let mut deltas: HashMap<OrgId, (Org, i64)> = HashMap::new();
-        let mut changes_rows: Vec<(i64, Option<String>)> = Vec::new();
-        let mut events: Vec<(i64, i64, &'static str, NaiveDate, String)> = Vec::new();
-        // New members: ids reserved up front, rows sealed on all cores, multi-row inserts.
+        let mut members = Bulk::new(&tx, "member", NEW_MEMBER);
+        let mut changes_rows = Bulk::new(&tx, "import_change", IMPORT_CHANGE);
+        let mut events = Bulk::new(&tx, "member_event", MEMBER_EVENT);
+        let by = scope.actor().username.as_str();
+        // New members: ids reserved up front, then chunk by chunk: sealed on all cores, written
+        // (members before the rows that refer to them).
         let new_items: Vec<(&MemberRow, &Org)> = plan
             .items
             .iter()
@@ -417,31 +491,56 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
             })
             .collect();
         let ids = crate::sql::reserve_ids(&tx, "member", new_items.len()).await?;
-        let sealed = seal_rows(keys, &new_items);
-        let mut member_rows: Vec<Vec<SimpleExpr>> = Vec::with_capacity(new_items.len());
-        for (((row, org), id), seal) in new_items.iter().zip(&ids).zip(sealed) {
-            let mut v = row_values(row, org, None);
-            v.extend(seal);
-            v.push(("status", MemberStatus::Active.key().into()));
-            v.push(("without_post", false.into()));
-            v.push(("created_at", now.into()));
-            v.push(("updated_at", now.into()));
-            v.insert(0, ("id", (*id).into()));
-            member_rows.push(v.into_iter().map(|(_, e)| e).collect());
-            deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
-            changes_rows.push((*id, None));
-            events.push((*id, org.id.0, "imported", row.admitted_on, serde_json::json!({ "file": file_name, "row": row.excel_row }).to_string()));
-            entries.push(Entry::new(Action::Create, "member", Some(id.to_string())).in_org(&org.path).changes(serde_json::json!({
-                "name": { "to": row.name.as_str() }, "id_card": { "to": row.id_card.masked() }, "org": { "to": org.name }, "import_batch": batch_id,
-            })));
-        }
-        if let Some((row, org)) = new_items.first() {
-            let mut names = row_values(row, org, None);
-            names.extend(seal_row(keys, row));
-            let mut cols: Vec<&'static str> = vec!["id"];
-            cols.extend(names.iter().map(|(c, _)| *c));
-            cols.extend(["status", "without_post", "created_at", "updated_at"]);
-            insert_many(&tx, "member", &cols, member_rows).await?;
+        for (chunk, ids) in new_items.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let sealed = seal_rows(keys, chunk);
+            for (((row, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
+                let py = jiceng_types::PinyinKey::of_person(row.name.as_str());
+                members.push(&[
+                    (*id).into(),
+                    org.id.0.into(),
+                    row.name.as_str().into(),
+                    py.full.as_str().into(),
+                    py.initials.as_str().into(),
+                    row.gender.key().into(),
+                    row.ethnicity.into(),
+                    row.birth_date.into(),
+                    row.education.map(|e| e.key()).into(),
+                    row.category.key().into(),
+                    row.admitted_on.into(),
+                    row.regularized_on.into(),
+                    row.post.as_deref().into(),
+                    row.residence.as_deref().into(),
+                    z.id_enc.as_slice().into(),
+                    z.id_idx.as_str().into(),
+                    z.id_masked.as_str().into(),
+                    z.phone_enc.as_deref().into(),
+                    z.phone_idx.as_deref().into(),
+                    z.phone_masked.as_deref().into(),
+                    MemberStatus::Active.key().into(),
+                    false.into(),
+                    now.into(),
+                    now.into(),
+                ])?;
+                deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
+                changes_rows.push(&[batch_id.into(), "member".into(), (*id).into(), Val::Null])?;
+                let detail = serde_json::json!({ "file": file_name, "row": row.excel_row }).to_string();
+                events.push(&[
+                    (*id).into(),
+                    org.id.0.into(),
+                    "imported".into(),
+                    row.admitted_on.into(),
+                    detail.as_str().into(),
+                    by.into(),
+                    now.into(),
+                ])?;
+                audit.push(Entry::new(Action::Create, "member", Some(id.to_string())).in_org(&org.path).changes(serde_json::json!({
+                    "name": { "to": row.name.as_str() }, "id_card": { "to": row.id_card.masked() }, "org": { "to": org.name }, "import_batch": batch_id,
+                })))?;
+            }
+            members.flush(&tx).await?;
+            events.flush(&tx).await?;
+            changes_rows.flush(&tx).await?;
+            audit.flush_if_full(&tx).await?;
         }
         for item in &plan.items {
             match item {
@@ -466,14 +565,28 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
                         deltas.entry(old.id).or_insert_with(|| (old.clone(), 0)).1 -= 1;
                         deltas.entry(org.id).or_insert_with(|| (org.clone(), 0)).1 += 1;
                     }
-                    changes_rows.push((before.id.0, Some(before_json)));
+                    changes_rows.push(&[batch_id.into(), "member".into(), before.id.0.into(), before_json.as_str().into()])?;
                     let detail = serde_json::to_value(changes).unwrap_or_default();
-                    events.push((before.id.0, org.id.0, "updated", today, serde_json::json!({ "file": file_name, "row": row.excel_row, "changes": detail }).to_string()));
-                    entries.push(
+                    let event = serde_json::json!({ "file": file_name, "row": row.excel_row, "changes": detail }).to_string();
+                    events.push(&[
+                        before.id.0.into(),
+                        org.id.0.into(),
+                        "updated".into(),
+                        today.into(),
+                        event.as_str().into(),
+                        by.into(),
+                        now.into(),
+                    ])?;
+                    audit.push(
                         Entry::new(Action::Update, "member", Some(before.id.to_string()))
                             .in_org(&org.path)
                             .changes(serde_json::json!({ "changes": detail, "import_batch": batch_id })),
-                    );
+                    )?;
+                    if events.pending() >= CHUNK {
+                        events.flush(&tx).await?;
+                        changes_rows.flush(&tx).await?;
+                        audit.flush_if_full(&tx).await?;
+                    }
                 }
                 PlanItem::Same { .. } => {}
             }
@@ -481,40 +594,75 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         for (_, (org, delta)) in deltas {
             super::write::count_members(&tx, &org, delta).await?;
         }
-        insert_many(&tx, "import_change", &["batch_id", "object_type", "object_id", "before"], changes_rows.into_iter().map(|(id, before)| vec![batch_id.into(), "member".into(), id.into(), before.into()]).collect()).await?;
-        let by = scope.actor().username.clone();
-        insert_many(
-            &tx,
-            "member_event",
-            &["member_id", "org_id", "kind", "happened_on", "detail", "recorded_by", "recorded_at"],
-            events.into_iter().map(|(m, o, k, on, d)| vec![m.into(), o.into(), k.into(), on.into(), d.into(), by.clone().into(), now.into()]).collect(),
-        )
-        .await?;
-        entries.push(Entry::new(Action::Create, "import", Some(batch_id.to_string())).changes(serde_json::json!({
+        events.flush(&tx).await?;
+        changes_rows.flush(&tx).await?;
+        audit.push(Entry::new(Action::Create, "import", Some(batch_id.to_string())).changes(serde_json::json!({
             "file": file_name, "imported": summary.imported, "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected.len(),
-        })));
-        audit::append_many(&tx, scope, meta, entries).await?;
+        })))?;
+        audit.finish(&tx).await?;
+        if big_cache {
+            tx.execute_unprepared(crate::db::SQLITE_CACHE_SIZE).await?;
+        }
         tx.commit().await?;
         Ok(Applied { batch_id, summary })
     })
     .await
 }
 
-async fn insert_many(
-    tx: &DatabaseTransaction,
-    table: &'static str,
-    columns: &[&'static str],
-    rows: Vec<Vec<SimpleExpr>>,
-) -> StoreResult<()> {
-    let per = (30_000 / columns.len().max(1)).max(1);
-    let mut it = rows.into_iter().peekable();
-    while it.peek().is_some() {
-        let mut q = Query::insert();
-        q.into_table(table).columns(columns.iter().copied());
-        for row in it.by_ref().take(per) {
-            q.values(row).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+/// A plan is applied some time after it was worked out (the preview waits for the user). Inside
+/// the applying transaction, check that nobody has since registered one of its new ID numbers or
+/// changed one of the members it updates; if so, nothing is applied and the user previews again.
+async fn still_as_planned(tx: &DatabaseTransaction, keys: &crate::crypto::FieldKeys, plan: &Plan) -> StoreResult<()> {
+    #[derive(FromQueryResult)]
+    struct Stamp {
+        id: i64,
+        updated_at: chrono::DateTime<chrono::Utc>,
+    }
+    let mut new_idx = Vec::new();
+    let mut updated: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for item in &plan.items {
+        match item {
+            PlanItem::New { row, .. } => new_idx.push(keys.blind_index(row.id_card.as_str())),
+            PlanItem::Update { before, .. } => {
+                updated.insert(before.id.0, before.updated_at);
+            }
+            PlanItem::Same { .. } => {}
         }
-        tx.execute(&q).await?;
+    }
+    let mut stale = 0usize;
+    for chunk in new_idx.chunks(2000) {
+        let q = Query::select()
+            .expr_as(Expr::col("id_card_idx").count(), "n")
+            .from("member")
+            .and_where(Expr::col("id_card_idx").is_in(chunk.to_vec()))
+            .take();
+        if let Some(r) = tx.query_one(&q).await? {
+            stale += usize::try_from(r.try_get::<i64>("", "n")?).unwrap_or(0);
+        }
+    }
+    let ids: Vec<i64> = updated.keys().copied().collect();
+    for chunk in ids.chunks(2000) {
+        let q = Query::select()
+            .columns(["id", "updated_at"])
+            .from("member")
+            .and_where(Expr::col("id").is_in(chunk.to_vec()))
+            .take();
+        let rows = tx.query_all(&q).await?;
+        stale += chunk.len().saturating_sub(rows.len());
+        for r in rows {
+            let s = Stamp::from_query_result(&r, "")?;
+            if updated.get(&s.id) != Some(&s.updated_at) {
+                stale += 1;
+            }
+        }
+    }
+    if stale > 0 {
+        return Err(StoreError::conflict(
+            "import_stale",
+            format!(
+                "预览之后，文件中有{stale}名党员的信息已被他人登记或修改，本次没有导入任何数据。请重新上传文件，核对预览后再确认。"
+            ),
+        ));
     }
     Ok(())
 }

@@ -24,6 +24,8 @@ pub struct Member {
     pub org_id: OrgId,
     /// Its name.
     pub org_name: String,
+    /// Its code.
+    pub org_code: String,
     /// Its path (for scope checks).
     #[serde(skip)]
     pub org_path: OrgPath,
@@ -124,9 +126,10 @@ pub fn whole_years(from: NaiveDate, on: NaiveDate) -> i32 {
 
 #[derive(Debug, FromQueryResult, Deserialize)]
 pub(crate) struct MemberRow {
-    id: i64,
+    pub(crate) id: i64,
     org_id: i64,
     org_name: String,
+    org_code: String,
     org_path: String,
     name: String,
     name_pinyin: String,
@@ -170,6 +173,7 @@ impl TryFrom<MemberRow> for Member {
             category: MemberCategory::parse(&r.category).ok_or_else(|| bad("category", &r.category))?,
             status: MemberStatus::parse(&r.status).ok_or_else(|| bad("status", &r.status))?,
             org_name: r.org_name,
+            org_code: r.org_code,
             name: r.name,
             name_pinyin: r.name_pinyin,
             ethnicity: r.ethnicity,
@@ -229,10 +233,11 @@ const MEMBER_COLUMNS: [&str; 28] = [
 ];
 
 /// Every column of a [`MemberRow`], as named in the select.
-pub(crate) const ROW_COLUMNS: [&str; 30] = [
+pub(crate) const ROW_COLUMNS: [&str; 31] = [
     "id",
     "org_id",
     "org_name",
+    "org_code",
     "org_path",
     "name",
     "name_pinyin",
@@ -267,6 +272,7 @@ pub(crate) fn select_in_scope(scope: &Scope) -> SelectStatement {
     Query::select()
         .columns(MEMBER_COLUMNS.map(|c| ("m", c)))
         .expr_as(Expr::col(("o", "name")), "org_name")
+        .expr_as(Expr::col(("o", "code")), "org_code")
         .expr_as(Expr::col(("o", "path")), "org_path")
         .from_as("member", "m")
         .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("m", "org_id")))

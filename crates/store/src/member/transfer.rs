@@ -190,6 +190,15 @@ impl Transfer {
         self.to_org_id.is_none()
     }
 
+    /// The status as shown: a withdrawn letter is 已作废.
+    pub fn status_text(&self) -> &'static str {
+        if self.status == TransferStatus::Cancelled && self.is_out_of_county() {
+            "已作废"
+        } else {
+            self.status.label()
+        }
+    }
+
     /// Days since it was started, on `today`.
     pub fn days_pending(&self, today: NaiveDate) -> i64 {
         (today - self.started_on).num_days()

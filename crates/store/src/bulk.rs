@@ -1,0 +1,263 @@
+//! Many rows inserted through one JSON parameter per statement.
+//!
+//! A multi-row `INSERT … VALUES (?, ?, …), …` of thousands of rows costs more outside the
+//! database than inside it: every value becomes a query-builder expression, a placeholder in a
+//! long SQL text, a bound argument converted and copied (and, on SQLite, handed to the
+//! connection's thread). Here the rows are written straight into one JSON array and the
+//! database unpacks it (`json_each` on SQLite, `json_array_elements` on PostgreSQL), so a chunk
+//! of rows is one short SQL text and one bound value. Measured in docs/performance.md.
+//!
+//! Values are written as the drivers would store them: dates as `YYYY-MM-DD`, times as RFC 3339
+//! (what sqlx writes on SQLite; PostgreSQL casts the same text), booleans as JSON booleans
+//! (SQLite stores 1/0), bytes as hex (`unhex` / `decode`).
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The type of a column, for the cast on PostgreSQL and the check of each value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Int,
+    Text,
+    Bool,
+    Date,
+    Time,
+    Bytes,
+}
+
+/// One value of a row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Bool(bool),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+    Bytes(&'a [u8]),
+}
+
+impl Val<'_> {
+    fn fits(&self, ty: Ty) -> bool {
+        matches!(
+            (self, ty),
+            (Val::Null, _)
+                | (Val::Int(_), Ty::Int)
+                | (Val::Text(_), Ty::Text)
+                | (Val::Bool(_), Ty::Bool)
+                | (Val::Date(_), Ty::Date)
+                | (Val::Time(_), Ty::Time)
+                | (Val::Bytes(_), Ty::Bytes)
+        )
+    }
+}
+
+impl From<i64> for Val<'_> {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<bool> for Val<'_> {
+    fn from(v: bool) -> Self {
+        Val::Bool(v)
+    }
+}
+impl<'a> From<&'a str> for Val<'a> {
+    fn from(v: &'a str) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<NaiveDate> for Val<'_> {
+    fn from(v: NaiveDate) -> Self {
+        Val::Date(v)
+    }
+}
+impl From<DateTime<Utc>> for Val<'_> {
+    fn from(v: DateTime<Utc>) -> Self {
+        Val::Time(v)
+    }
+}
+impl<'a> From<&'a [u8]> for Val<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Val::Bytes(v)
+    }
+}
+impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Val::Null, Into::into)
+    }
+}
+
+/// Rows for one table, collected as JSON and written by [`Bulk::flush`].
+pub(crate) struct Bulk {
+    columns: &'static [(&'static str, Ty)],
+    sql: String,
+    backend: DbBackend,
+    buf: Vec<u8>,
+    rows: usize,
+}
+
+impl Bulk {
+    /// Rows of `table` with these columns, for the transaction's database.
+    pub(crate) fn new(tx: &DatabaseTransaction, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
+        let backend = tx.get_database_backend();
+        let names: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        let values: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| match backend {
+                DbBackend::Postgres => match ty {
+                    Ty::Int => format!("(e->>{i})::bigint"),
+                    Ty::Text => format!("e->>{i}"),
+                    Ty::Bool => format!("(e->>{i})::boolean"),
+                    Ty::Date => format!("(e->>{i})::date"),
+                    Ty::Time => format!("(e->>{i})::timestamptz"),
+                    Ty::Bytes => format!("decode(e->>{i}, 'hex')"),
+                },
+                _ => match ty {
+                    Ty::Bytes => format!("unhex(value->>{i})"),
+                    _ => format!("value->>{i}"),
+                },
+            })
+            .collect();
+        let sql = match backend {
+            DbBackend::Postgres => format!(
+                "INSERT INTO \"{table}\" ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS e",
+                names.join(", "),
+                values.join(", ")
+            ),
+            _ => format!(
+                "INSERT INTO \"{table}\" ({}) SELECT {} FROM jsonb_each(?)",
+                names.join(", "),
+                values.join(", ")
+            ),
+        };
+        Bulk { columns, sql, backend, buf: Vec::with_capacity(1 << 16), rows: 0 }
+    }
+
+    /// How many rows wait to be written.
+    pub(crate) fn pending(&self) -> usize {
+        self.rows
+    }
+
+    /// Add one row; its values in the order of the columns.
+    pub(crate) fn push(&mut self, row: &[Val<'_>]) -> StoreResult<()> {
+        if row.len() != self.columns.len() || !row.iter().zip(self.columns).all(|(v, (_, ty))| v.fits(*ty)) {
+            return Err(StoreError::Corrupt(format!("bulk row does not fit its columns: {row:?}")));
+        }
+        self.buf.push(if self.rows == 0 { b'[' } else { b',' });
+        self.buf.push(b'[');
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            match v {
+                Val::Null => self.buf.extend_from_slice(b"null"),
+                Val::Int(n) => self.buf.extend_from_slice(n.to_string().as_bytes()),
+                Val::Bool(b) => self.buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+                Val::Text(s) => {
+                    serde_json::to_writer(&mut self.buf, s).map_err(|e| StoreError::Corrupt(e.to_string()))?
+                }
+                Val::Date(d) => {
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(d.format("%F").to_string().as_bytes());
+                    self.buf.push(b'"');
+                }
+                Val::Time(t) => {
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::AutoSi, false).as_bytes());
+                    self.buf.push(b'"');
+                }
+                Val::Bytes(b) => {
+                    self.buf.push(b'"');
+                    self.buf.extend_from_slice(hex::encode(b).as_bytes());
+                    self.buf.push(b'"');
+                }
+            }
+        }
+        self.buf.push(b']');
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Write the rows collected so far (one statement) and start again.
+    pub(crate) async fn flush(&mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        self.buf.push(b']');
+        let json = String::from_utf8(std::mem::take(&mut self.buf)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.rows = 0;
+        tx.execute_raw(Statement::from_sql_and_values(self.backend, self.sql.as_str(), [json.into()])).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
+
+    use super::*;
+
+    const COLS: &[(&str, Ty)] =
+        &[("n", Ty::Int), ("t", Ty::Text), ("b", Ty::Bool), ("d", Ty::Date), ("at", Ty::Time), ("x", Ty::Bytes)];
+
+    crate::dual_test!(bulk_rows_read_back_as_written, |db: crate::Db| async move {
+        let conn = db.raw();
+        let pg = conn.get_database_backend() == DbBackend::Postgres;
+        let ddl = if pg {
+            "CREATE TABLE bulk_probe (id BIGSERIAL PRIMARY KEY, n BIGINT, t TEXT, b BOOLEAN, d DATE, at TIMESTAMPTZ, x BYTEA)"
+        } else {
+            "CREATE TABLE bulk_probe (id INTEGER PRIMARY KEY, n INTEGER, t TEXT, b BOOLEAN, d TEXT, at TEXT, x BLOB)"
+        };
+        conn.execute_unprepared(ddl).await.unwrap();
+        let tx = conn.begin().await.unwrap();
+        let mut bulk = Bulk::new(&tx, "bulk_probe", COLS);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-12T08:30:00.123456Z").unwrap().with_timezone(&Utc);
+        let d = NaiveDate::from_ymd_opt(1985, 3, 12).unwrap();
+        let text = "张三 \"引号\" \\ 换行\n= tab\t";
+        bulk.push(&[7.into(), text.into(), true.into(), d.into(), at.into(), Val::Bytes(&[0, 255, 16])]).unwrap();
+        bulk.push(&[Val::Null, Val::Null, false.into(), Val::Null, Val::Null, Val::Null]).unwrap();
+        assert_eq!(bulk.pending(), 2);
+        assert!(
+            bulk.push(&[Val::Text("not a number"), Val::Null, Val::Null, Val::Null, Val::Null, Val::Null]).is_err()
+        );
+        assert!(bulk.push(&[Val::Null]).is_err());
+        bulk.flush(&tx).await.unwrap();
+        assert_eq!(bulk.pending(), 0);
+        bulk.flush(&tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        #[derive(Debug, sea_orm::FromQueryResult)]
+        struct Probe {
+            n: Option<i64>,
+            t: Option<String>,
+            b: Option<bool>,
+            d: Option<NaiveDate>,
+            at: Option<DateTime<Utc>>,
+            x: Option<Vec<u8>>,
+        }
+        let rows = Probe::find_by_statement(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT n, t, b, d, at, x FROM bulk_probe ORDER BY id",
+        ))
+        .all(conn)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].n, Some(7));
+        assert_eq!(rows[0].t.as_deref(), Some(text));
+        assert_eq!(rows[0].b, Some(true));
+        assert_eq!(rows[0].d, Some(d));
+        assert_eq!(rows[0].at, Some(at));
+        assert_eq!(rows[0].x.as_deref(), Some(&[0u8, 255, 16][..]));
+        assert_eq!(
+            (rows[1].n, rows[1].t.as_deref(), rows[1].b, rows[1].d, rows[1].at),
+            (None, None, Some(false), None, None)
+        );
+        assert_eq!(rows[1].x, None);
+    });
+}
