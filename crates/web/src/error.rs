@@ -62,7 +62,13 @@ impl IntoResponse for PageError {
         match self {
             PageError::Redirect(to) => Redirect::to(&to).into_response(),
             PageError::Status(status, msg) => {
-                plain_page(status, status.canonical_reason().unwrap_or("错误"), msg, &rid)
+                let title = match status {
+                    StatusCode::NOT_FOUND => "未找到",
+                    StatusCode::FORBIDDEN => "没有权限",
+                    StatusCode::BAD_REQUEST => "请求有误",
+                    _ => "错误",
+                };
+                plain_page(status, title, msg, &rid)
             }
             PageError::Store(e) => match e {
                 StoreError::NotFound => {

@@ -15,7 +15,6 @@ use tower_http::csrf::{CsrfLayer, ProtectionError};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::WebConfig;
@@ -48,11 +47,33 @@ pub fn apply(router: axum::Router<crate::AppState>, cfg: &WebConfig) -> axum::Ro
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, hsts))
         // Inside the header layers, so that their own refusals (408, 413, 403) get the headers too.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(time_limit))
         .layer(axum::middleware::from_fn(limit_body))
         .layer(CompressionLayer::new())
         .layer(CsrfLayer::new().with_rejection_response(csrf_rejected));
     router.layer(axum::middleware::from_fn(catch_panic)).layer(stack)
+}
+
+/// How long a request may take: 30 s, except uploads and exports, which move whole files.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+/// How long an upload or an export may take (a 50 MB file on a slow county line).
+pub const FILE_TIME_LIMIT: Duration = Duration::from_secs(600);
+
+/// Answer 408 when a request takes longer than its limit.
+async fn time_limit(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let file = (req.method() == Method::POST && path.starts_with("/import/"))
+        || (req.method() == Method::GET && (path.ends_with("/export") || path.starts_with("/import/")));
+    let api = path.starts_with("/api/");
+    let rid = request_id(req.headers());
+    match tokio::time::timeout(if file { FILE_TIME_LIMIT } else { TIME_LIMIT }, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) if api => {
+            crate::error::api_body(StatusCode::REQUEST_TIMEOUT, "timeout", "处理时间过长，请稍后重试", &rid)
+                .into_response()
+        }
+        Err(_) => crate::error::plain_page(StatusCode::REQUEST_TIMEOUT, "请求超时", "处理时间过长，请稍后重试。", &rid),
+    }
 }
 
 /// The largest request body, except uploads.

@@ -164,6 +164,7 @@ pub fn flash_message(key: &str) -> Option<&'static str> {
         "transfer_accepted" => "已接收，该党员的组织关系已转入。",
         "transfer_returned" => "已退回转出方党组织。",
         "transfer_cancelled" => "已撤回。",
+        "letter_voided" => "介绍信已作废。",
         "letter_issued" => "介绍信已开具，请打印后交党员本人。",
         "receipt_recorded" => "回执已登记，该党员已从本县名册转出。",
         "import_undone" => "上次导入已撤销：新增的党员已删除，更新的党员已恢复原值。",

@@ -158,7 +158,9 @@ jiceng_store::dual_test!(member_pages_follow_scope, |db: Db| async move {
     assert_eq!(own.status, 200);
     assert!(own.body.contains("本级甲"));
     let sec = actors.iter().find(|a| a.role == Role::BranchSecretary).unwrap();
-    assert_eq!(app.get("/members/me", &sec.cookie).await.status, 404);
+    let unlinked = app.get("/members/me", &sec.cookie).await;
+    assert_eq!(unlinked.status, 404);
+    assert!(unlinked.body.contains("还没有关联党员信息"), "{}", unlinked.body);
     assert_chain_intact(&db).await;
 });
 

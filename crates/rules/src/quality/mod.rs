@@ -368,10 +368,10 @@ fn check_member(m: &MemberFacts, today: NaiveDate, p: &QualityParams, out: &mut 
             ));
         }
     }
-    if let (MemberStatus::Active, Some(since)) = (m.status, m.mobile_since) {
+    // Only members who went out (流出); a member who came in (流入) has a `mobile_since` too.
+    if let (MemberStatus::Active, Some(since), Some(to)) = (m.status, m.mobile_since, m.mobile_out_to.as_deref()) {
         let due = add_months(since, p.away_fixed_months);
         if today > due {
-            let to = m.mobile_out_to.as_deref().unwrap_or("外地");
             out.push(finding(
                 "member.transfer_if_away_fixed",
                 Severity::Notice,

@@ -138,6 +138,9 @@ fn lost_contact_suspension_and_mobility_boundaries() {
     let f = check(&[], &[away], &[], d("2026-07-01"), &QualityParams::default());
     assert_eq!(f[0].rule_id, "member.transfer_if_away_fixed");
     assert!(f[0].message.contains("广东省东莞市"));
+    // A member who came in from elsewhere (流入) is not "away".
+    let came_in = MemberFacts { mobile_since: Some(d("2025-01-01")), mobile_out_to: None, ..member(1) };
+    assert!(run_member(came_in, "2026-07-01").is_empty());
 }
 
 #[test]

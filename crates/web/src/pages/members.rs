@@ -192,7 +192,15 @@ pub async fn detail(
 
 /// `GET /members/me`: a 党员's own record.
 pub async fn own(State(state): State<AppState>, me: Me) -> Result<DetailPage, PageError> {
-    let m = member::own_record(&state.db, me.scope()).await?;
+    let m = match member::own_record(&state.db, me.scope()).await {
+        Err(StoreError::NotFound) => {
+            return Err(PageError::Status(
+                StatusCode::NOT_FOUND,
+                "您的账号还没有关联党员信息，暂时无法在这里查看。本人信息可向所在党支部查询。",
+            ));
+        }
+        other => other?,
+    };
     Ok(DetailPage {
         ctx: Ctx::new(&me, "我的党员信息", "members"),
         history: Vec::new(),

@@ -330,7 +330,11 @@ pub async fn return_transfer(
 /// `POST /transfers/{id}/cancel`
 pub async fn cancel(State(state): State<AppState>, me: Me, PagePath(id): PagePath<i64>) -> Result<Response, PageError> {
     let r = transfer::cancel(&state.db, me.scope(), &me.meta, TransferId(id)).await;
-    step(&state, &me, id, StepForm { step: "cancel".into(), ..Default::default() }, "transfer_cancelled", r).await
+    let done = match &r {
+        Ok(t) if t.is_out_of_county() => "letter_voided",
+        _ => "transfer_cancelled",
+    };
+    step(&state, &me, id, StepForm { step: "cancel".into(), ..Default::default() }, done, r).await
 }
 
 /// `POST /transfers/{id}/receipt`
