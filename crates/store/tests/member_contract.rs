@@ -130,6 +130,19 @@ jiceng_store::dual_test!(status_changes_keep_rollups_and_history, |db: Db| async
     member::change_status(&db, &cli, &meta(), a.id, StatusChange::Suspend { on: d("2025-08-01") }).await.unwrap();
     assert_eq!(count(t.branch11.id).await.member_count, 1);
     assert_eq!(count(t.town1.id).await.subtree_members, 1);
+    // The roster's total (active from the rollups, plus the suspended) matches its rows, for the
+    // whole county, a township's scope and one organization; a search counts rows.
+    let town = Scope::for_user(UserId(1), "town", Role::TownshipAdmin, Some((t.town1.id, t.town1.path.clone())));
+    for (scope, filter) in [
+        (&cli, MemberFilter::default()),
+        (&town, MemberFilter::default()),
+        (&cli, MemberFilter { org_id: Some(t.branch11.id), ..Default::default() }),
+        (&cli, MemberFilter { q: Some("wang".into()), ..Default::default() }),
+    ] {
+        let page = member::list(&db, scope, &filter, 1, 500).await.unwrap();
+        let expected = if filter.q.is_some() { 1 } else { 2 };
+        assert_eq!((page.total, page.items.len()), (expected, expected as usize), "{filter:?}");
+    }
     member::change_status(&db, &cli, &meta(), a.id, StatusChange::Restore { on: d("2025-09-01") }).await.unwrap();
     member::change_status(&db, &cli, &meta(), b.id, StatusChange::Leave { on: d("2025-10-01"), reason: "死亡".into() })
         .await

@@ -15,6 +15,45 @@ jiceng_store::dual_test!(tiny_loads_into_an_empty_database, |db: jiceng_store::D
     // The rollups written by the bulk loader equal a recomputation from the rows.
     assert_eq!(jiceng_store::org::check_rollups(&db).await.unwrap(), 0);
     assert_eq!(jiceng_store::audit::verify(&db).await.unwrap().first_broken, None);
+    // The member indexes, dropped for the bulk load, are all back.
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.raw().get_database_backend();
+    let sql = if backend == DbBackend::Postgres {
+        "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'member' ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member' AND name LIKE 'idx_%' ORDER BY 1"
+    };
+    let names: Vec<String> = db
+        .raw()
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "name").unwrap())
+        .filter(|n| n.starts_with("idx_"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "idx_member_id_card",
+            "idx_member_initials",
+            "idx_member_name",
+            "idx_member_org",
+            "idx_member_phone",
+            "idx_member_pinyin",
+            "idx_member_suspended"
+        ]
+    );
+    // The demo 党员 account is linked to its own record.
+    let linked = db
+        .raw()
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT m.name AS name FROM app_user u JOIN member m ON m.id = u.member_id WHERE u.username = 'member'",
+        ))
+        .await
+        .unwrap();
+    assert!(linked.is_some(), "the member account has its record");
     // Only an empty database takes demo data.
     assert!(load(&db, &county, "Demo-Passw0rd!").await.is_err());
 });

@@ -6,7 +6,7 @@ use jiceng_types::idcard::IdCardNo;
 use jiceng_types::person::{Education, Gender, MemberCategory, MemberStatus};
 use jiceng_types::phone::Phone;
 use jiceng_types::{MemberId, OrgId, OrgPath, Right, Scope};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -497,20 +497,9 @@ pub async fn list(
     let per_page = Ord::clamp(per_page, 1, 500);
     let page = Ord::max(page, 1);
     let cond = filter_condition(db, scope, filter).await?;
-    let count = Query::select()
-        .expr_as(Expr::col(("m", "id")).count(), "n")
-        .from_as("member", "m")
-        .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("m", "org_id")))
-        .cond_where(path_in_scope(scope, ("o", "path")))
-        .cond_where(cond.clone())
-        .take();
-    #[derive(FromQueryResult)]
-    struct N {
-        n: i64,
-    }
-    let total = match db.conn().query_one(&count).await? {
-        Some(r) => N::from_query_result(&r, "")?.n,
-        None => 0,
+    let total = match rollup_total(db, scope, filter).await? {
+        Some(n) => n,
+        None => count_members(db, scope, cond.clone()).await?,
     };
     let q = select_in_scope(scope)
         .cond_where(cond)
@@ -522,6 +511,66 @@ pub async fn list(
         .take();
     let items = fetch_sorted(db.conn(), &q).await?;
     Ok(crate::org::Page { items, total: u64::try_from(total).unwrap_or(0), page, per_page })
+}
+
+/// Count the members in scope that match a condition.
+async fn count_members(db: &Db, scope: &Scope, cond: Condition) -> StoreResult<i64> {
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let count = Query::select()
+        .expr_as(Expr::col(("m", "id")).count(), "n")
+        .from_as("member", "m")
+        .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("m", "org_id")))
+        .cond_where(path_in_scope(scope, ("o", "path")))
+        .cond_where(cond)
+        .take();
+    Ok(match db.conn().query_one(&count).await? {
+        Some(r) => N::from_query_result(&r, "")?.n,
+        None => 0,
+    })
+}
+
+/// The roster's total without counting rows, where the organization rollups give it: with no
+/// search, the current members are the active ones — the `subtree_members` of the scope's roots
+/// (or of the chosen organization) — and the suspended ones (few, found by the status index).
+async fn rollup_total(db: &Db, scope: &Scope, filter: &MemberFilter) -> StoreResult<Option<i64>> {
+    if filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || filter.show != MemberShow::Current {
+        return Ok(None);
+    }
+    #[derive(FromQueryResult)]
+    struct N {
+        n: Option<i64>,
+    }
+    let mut q = Query::select();
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back.
+    let sum = Func::coalesce([Expr::col("subtree_members").sum(), Expr::val(0)]);
+    q.expr_as(Func::cast_as(sum, "BIGINT"), "n").from("org");
+    let subtree = match filter.org_id {
+        Some(org) => {
+            let o = crate::org::get(db, scope, &Meta::default(), org).await?;
+            q.and_where(Expr::col("id").eq(o.id.0));
+            Some(o.path)
+        }
+        None => {
+            match scope.roots() {
+                Some(roots) => q.and_where(Expr::col("path").is_in(roots.iter().map(|p| p.as_str().to_string()))),
+                None => q.and_where(Expr::col("parent_id").is_null()),
+            };
+            None
+        }
+    };
+    let active = match db.conn().query_one(&q).await? {
+        Some(r) => N::from_query_result(&r, "")?.n.unwrap_or(0),
+        None => 0,
+    };
+    let mut suspended = Condition::all().add(Expr::col(("m", "status")).eq(MemberStatus::Suspended.key()));
+    if let Some(p) = subtree {
+        suspended =
+            suspended.add(Expr::col(("o", "path")).gte(p.as_str()).and(Expr::col(("o", "path")).lt(p.upper_bound())));
+    }
+    Ok(Some(active + count_members(db, scope, suspended).await?))
 }
 
 /// Members of a select, decoded through one JSON value and put back in list order.

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_org_rollups;
 mod m0003_member_registry;
+mod m0004_member_status_index;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_org_rollups::Migration),
             Box::new(m0003_member_registry::Migration),
+            Box::new(m0004_member_status_index::Migration),
         ]
     }
 
