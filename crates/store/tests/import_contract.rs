@@ -223,3 +223,41 @@ jiceng_store::dual_test!(a_preview_overtaken_by_another_change_applies_nothing, 
         Err(StoreError::Conflict { code: "import_stale", .. })
     ));
 });
+
+jiceng_store::dual_test!(same_named_branches_are_told_apart_by_code, |db: Db| async move {
+    let t = tree(&db).await;
+    let cli = Scope::cli();
+    // Two townships each have a 第一党支部.
+    let first1 = create(&db, &cli, Some(t.town1.id), "A0109", "第一党支部", "党支部").await;
+    let first2 = create(&db, &cli, Some(t.town2.id), "A0209", "第一党支部", "党支部").await;
+    let a = id_card("19800101", 1, true);
+    let header = "姓名,公民身份号码,民族,学历,人员类别,入党日期,所在党支部,党组织代码\n";
+    let file = |code: &str| format!("{header}张三,{a},汉族,高中,正式党员,2005-07-01,第一党支部,{code}\n").into_bytes();
+    // By name alone the branch is ambiguous; the code column decides.
+    let by_name = run(&db, &cli, format!("{header}张三,{a},汉族,高中,正式党员,2005-07-01,第一党支部,\n").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(by_name.summary.rejected.len(), 1, "{:?}", by_name.summary.rejected);
+    assert_eq!(by_name.summary.rejected[0].column, "所在党支部");
+    let placed = run(&db, &cli, &file("A0109")).await.unwrap();
+    assert_eq!(placed.summary.imported, 1);
+    assert_eq!(org::get(&db, &cli, &meta(), first1.id).await.unwrap().member_count, 1);
+    // Moving to the other 第一党支部 is a change, shown with the codes.
+    let parsed =
+        import_members(&file("A0209"), "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let plan = import::plan(&db, &cli, parsed, None).await.unwrap();
+    match &plan.items[0] {
+        PlanItem::Update { changes, .. } => {
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(changes[0].from, "第一党支部（A0109）");
+            assert_eq!(changes[0].to, "第一党支部（A0209）");
+        }
+        other => panic!("expected an update, got {other:?}"),
+    }
+    import::apply(&db, &cli, &meta(), plan, "名册.csv").await.unwrap();
+    assert_eq!(org::get(&db, &cli, &meta(), first2.id).await.unwrap().member_count, 1);
+    assert_eq!(org::get(&db, &cli, &meta(), first1.id).await.unwrap().member_count, 0);
+    // An unknown code is reported in the code column.
+    let bad = run(&db, &cli, &file("NOPE9")).await.unwrap();
+    assert_eq!(bad.summary.rejected[0].column, "党组织代码");
+});

@@ -311,7 +311,14 @@ fn diff(
     if r.regularized_on.is_some() {
         push("转正日期", show_date(m.regularized_on), show_date(r.regularized_on));
     }
-    push("所在党组织", m.org_name.clone(), org.name.clone());
+    // By organization, not by name: a county has many 第一党支部; same names are told apart by code.
+    if m.org_id != org.id {
+        if m.org_name == org.name {
+            push("所在党组织", format!("{}（{}）", m.org_name, m.org_code), format!("{}（{}）", org.name, org.code));
+        } else {
+            push("所在党组织", m.org_name.clone(), org.name.clone());
+        }
+    }
     if let Some(p) = &r.post {
         push("工作岗位", m.work_post.clone().unwrap_or_default(), p.clone());
     }
