@@ -13,6 +13,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Index, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
 use crate::audit::{self, Action, Entry};
+use crate::bulk::{Bulk, Ty};
 use crate::error::{StoreError, StoreResult};
 use crate::{Db, Meta};
 
@@ -193,7 +194,6 @@ pub struct TeamSeed {
 }
 
 const ORG_CHUNK: usize = 1000;
-const MEMBER_CHUNK: usize = 1000;
 
 /// Load a generated county into a database that has no organizations yet. Only the command line
 /// may do this. Demo accounts get `password` and need not change it at first login.
@@ -339,77 +339,48 @@ pub async fn load_with_teams(
     if sealed.len() != members.len() {
         return Err(StoreError::Corrupt("sealing member numbers failed".into()));
     }
-    for (chunk, sealed) in members.chunks(MEMBER_CHUNK).zip(sealed.chunks(MEMBER_CHUNK)) {
-        let mut q = Query::insert();
-        q.into_table("member").columns([
-            "org_id",
-            "name",
-            "name_pinyin",
-            "name_initials",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "education",
-            "category",
-            "admitted_on",
-            "regularized_on",
-            "status",
-            "created_at",
-            "updated_at",
-            "id_card_enc",
-            "id_card_idx",
-            "id_card_masked",
-            "phone_enc",
-            "phone_idx",
-            "phone_masked",
-            "work_post",
-            "residence",
-            "mobile_out_to",
-            "mobile_since",
-            "out_of_contact_since",
-            "without_post",
-            "suspended_on",
-            "left_on",
-            "left_reason",
-        ]);
-        for (m, z) in chunk.iter().zip(sealed) {
-            let py = PinyinKey::of_person(&m.name);
-            let e = &m.extra;
-            let row: [SimpleExpr; 29] = [
-                m.org_id.into(),
-                m.name.as_str().into(),
-                py.full.into(),
-                py.initials.into(),
-                m.gender.key().into(),
-                m.ethnicity.into(),
-                m.birth_date.into(),
-                m.education.key().into(),
-                m.category.key().into(),
-                m.admitted_on.into(),
-                m.regularized_on.into(),
-                m.status.key().into(),
-                now.into(),
-                now.into(),
-                z.id_enc.clone().into(),
-                z.id_idx.clone().into(),
-                z.id_masked.clone().into(),
-                z.phone_enc.clone().into(),
-                z.phone_idx.clone().into(),
-                z.phone_masked.clone().into(),
-                e.work_post.clone().into(),
-                e.residence.clone().into(),
-                e.mobile_out_to.clone().into(),
-                e.mobile_since.into(),
-                e.out_of_contact_since.into(),
-                e.without_post.into(),
-                e.suspended_on.into(),
-                e.left_on.into(),
-                e.left_reason.clone().into(),
-            ];
-            q.values_panic(row);
+    // Written through one JSON value per 5,000 rows (see `bulk`); the ids are assigned in list
+    // order (checked by name in `insert_teams`).
+    let mut rows = Bulk::new(&tx, "member", MEMBER_COLUMNS);
+    for (m, z) in members.iter().zip(&sealed) {
+        let py = PinyinKey::of_person(&m.name);
+        let e = &m.extra;
+        rows.push(&[
+            m.org_id.into(),
+            m.name.as_str().into(),
+            py.full.as_str().into(),
+            py.initials.as_str().into(),
+            m.gender.key().into(),
+            m.ethnicity.into(),
+            m.birth_date.into(),
+            m.education.key().into(),
+            m.category.key().into(),
+            m.admitted_on.into(),
+            m.regularized_on.into(),
+            m.status.key().into(),
+            now.into(),
+            now.into(),
+            z.id_enc.as_deref().into(),
+            z.id_idx.as_deref().into(),
+            z.id_masked.as_deref().into(),
+            z.phone_enc.as_deref().into(),
+            z.phone_idx.as_deref().into(),
+            z.phone_masked.as_deref().into(),
+            e.work_post.as_deref().into(),
+            e.residence.as_deref().into(),
+            e.mobile_out_to.as_deref().into(),
+            e.mobile_since.into(),
+            e.out_of_contact_since.into(),
+            e.without_post.into(),
+            e.suspended_on.into(),
+            e.left_on.into(),
+            e.left_reason.as_deref().into(),
+        ])?;
+        if rows.pending() >= 5000 {
+            rows.flush(&tx).await?;
         }
-        tx.execute(&q).await?;
     }
+    rows.flush(&tx).await?;
 
     for (name, column) in MEMBER_INDEXES {
         tx.execute(&Index::create().name(name).table("member").col(column).take()).await?;
@@ -490,6 +461,65 @@ pub async fn load_with_teams(
     Ok(report)
 }
 
+/// The member columns the demo load writes.
+const MEMBER_COLUMNS: &[(&str, Ty)] = &[
+    ("org_id", Ty::Int),
+    ("name", Ty::Text),
+    ("name_pinyin", Ty::Text),
+    ("name_initials", Ty::Text),
+    ("gender", Ty::Text),
+    ("ethnicity", Ty::Text),
+    ("birth_date", Ty::Date),
+    ("education", Ty::Text),
+    ("category", Ty::Text),
+    ("admitted_on", Ty::Date),
+    ("regularized_on", Ty::Date),
+    ("status", Ty::Text),
+    ("created_at", Ty::Time),
+    ("updated_at", Ty::Time),
+    ("id_card_enc", Ty::Bytes),
+    ("id_card_idx", Ty::Text),
+    ("id_card_masked", Ty::Text),
+    ("phone_enc", Ty::Bytes),
+    ("phone_idx", Ty::Text),
+    ("phone_masked", Ty::Text),
+    ("work_post", Ty::Text),
+    ("residence", Ty::Text),
+    ("mobile_out_to", Ty::Text),
+    ("mobile_since", Ty::Date),
+    ("out_of_contact_since", Ty::Date),
+    ("without_post", Ty::Bool),
+    ("suspended_on", Ty::Date),
+    ("left_on", Ty::Date),
+    ("left_reason", Ty::Text),
+];
+
+/// The team columns the demo load writes.
+const TEAM_COLUMNS: &[(&str, Ty)] = &[
+    ("org_id", Ty::Int),
+    ("member_id", Ty::Int),
+    ("committee", Ty::Text),
+    ("name", Ty::Text),
+    ("gender", Ty::Text),
+    ("birth_date", Ty::Date),
+    ("education", Ty::Text),
+    ("post", Ty::Text),
+    ("title", Ty::Text),
+    ("dual_role", Ty::Bool),
+    ("started_on", Ty::Date),
+    ("ended_on", Ty::Date),
+];
+
+/// The organization history columns.
+const ORG_EVENT_COLUMNS: &[(&str, Ty)] = &[
+    ("org_id", Ty::Int),
+    ("kind", Ty::Text),
+    ("happened_on", Ty::Date),
+    ("detail", Ty::Text),
+    ("recorded_by", Ty::Text),
+    ("recorded_at", Ty::Time),
+];
+
 /// The member table's secondary indexes (as the migrations create them), dropped and rebuilt
 /// around the bulk load (the synth load test checks that they are all back).
 const MEMBER_INDEXES: [(&str, &str); 6] = [
@@ -559,85 +589,64 @@ async fn insert_teams(
         }
     }
     let now = crate::now();
-    for chunk in teams.chunks(MEMBER_CHUNK) {
-        let mut q = Query::insert();
-        q.into_table("org_team").columns([
-            "org_id",
-            "member_id",
-            "committee",
-            "name",
-            "gender",
-            "birth_date",
-            "education",
-            "post",
-            "title",
-            "dual_role",
-            "started_on",
-            "ended_on",
-        ]);
-        let mut events = Query::insert();
-        events.into_table("org_event").columns([
-            "org_id",
-            "kind",
-            "happened_on",
-            "detail",
-            "recorded_by",
-            "recorded_at",
-        ]);
-        for t in chunk {
-            let member_id = t.member.map(id_of);
-            let row: [SimpleExpr; 12] = [
+    let mut rows = Bulk::new(tx, "org_team", TEAM_COLUMNS);
+    let mut events = Bulk::new(tx, "org_event", ORG_EVENT_COLUMNS);
+    for t in teams {
+        let member_id = t.member.map(id_of);
+        rows.push(&[
+            t.org_id.into(),
+            member_id.into(),
+            t.committee.key().into(),
+            t.name.as_str().into(),
+            t.gender.key().into(),
+            t.birth_date.into(),
+            t.education.key().into(),
+            t.post.key().into(),
+            t.title.as_deref().into(),
+            t.dual_role.into(),
+            t.started_on.into(),
+            t.ended_on.into(),
+        ])?;
+        let post = match &t.title {
+            Some(title) => format!("{}（{title}）", t.post.label()),
+            None => t.post.label().to_string(),
+        };
+        let detail = |reason: Option<&str>| {
+            let mut d = serde_json::json!({
+                "committee": t.committee.label(), "post": post, "name": t.name, "dual_role": t.dual_role,
+            });
+            if let Some(r) = reason {
+                d["reason"] = r.into();
+            }
+            d.to_string()
+        };
+        let appointed = detail(None);
+        events.push(&[
+            t.org_id.into(),
+            "team_appointed".into(),
+            t.started_on.into(),
+            appointed.as_str().into(),
+            by.into(),
+            now.into(),
+        ])?;
+        if let Some(end) = t.ended_on {
+            let ended = detail(Some("换届离任"));
+            events.push(&[
                 t.org_id.into(),
-                member_id.into(),
-                t.committee.key().into(),
-                t.name.as_str().into(),
-                t.gender.key().into(),
-                t.birth_date.into(),
-                t.education.key().into(),
-                t.post.key().into(),
-                t.title.clone().into(),
-                t.dual_role.into(),
-                t.started_on.into(),
-                t.ended_on.into(),
-            ];
-            q.values_panic(row);
-            let post = match &t.title {
-                Some(title) => format!("{}（{title}）", t.post.label()),
-                None => t.post.label().to_string(),
-            };
-            let detail = |reason: Option<&str>| {
-                let mut d = serde_json::json!({
-                    "committee": t.committee.label(), "post": post, "name": t.name, "dual_role": t.dual_role,
-                });
-                if let Some(r) = reason {
-                    d["reason"] = r.into();
-                }
-                d.to_string()
-            };
-            let row: [SimpleExpr; 6] = [
-                t.org_id.into(),
-                "team_appointed".into(),
-                t.started_on.into(),
-                detail(None).into(),
+                "team_ended".into(),
+                end.into(),
+                ended.as_str().into(),
                 by.into(),
                 now.into(),
-            ];
-            events.values_panic(row);
-            if let Some(end) = t.ended_on {
-                let row: [SimpleExpr; 6] = [
-                    t.org_id.into(),
-                    "team_ended".into(),
-                    end.into(),
-                    detail(Some("换届离任")).into(),
-                    by.into(),
-                    now.into(),
-                ];
-                events.values_panic(row);
-            }
+            ])?;
         }
-        tx.execute(&q).await?;
-        tx.execute(&events).await?;
+        if rows.pending() >= 5000 {
+            rows.flush(tx).await?;
+            events.flush(tx).await?;
+        }
     }
+    rows.flush(tx).await?;
+    events.flush(tx).await?;
     Ok(teams.len() as u64)
 }
 
