@@ -187,6 +187,19 @@ pub fn load_or_create_keys(data_dir: &std::path::Path) -> Result<FieldKeys, Stri
     }
 }
 
+/// `f` over every item on all cores, results in item order: sealing (encryption and blind
+/// indexes) dominates a bulk load or a large import.
+pub(crate) fn on_all_cores<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
+    let per = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks(per).map(|chunk| s.spawn(move || chunk.iter().map(f).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
 /// The `setting` row that remembers which field keys the database was written with (a keyed
 /// hash of a fixed text: it names the keys without revealing them).
 const KEY_CHECK_SETTING: &str = "field_key_check";

@@ -22,7 +22,7 @@ pub enum Backend {
 }
 
 /// The page cache of each SQLite connection (16 MB), set on connecting.
-pub(crate) const SQLITE_CACHE_SIZE: &str = "PRAGMA cache_size = -16000";
+pub(crate) const SQLITE_CACHE_SIZE: &str = "-16000";
 
 /// A connection pool to jiceng's database.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl Db {
                         .synchronous(SqliteSynchronous::Normal)
                         .foreign_keys(true)
                         .pragma("secure_delete", "ON")
-                        .pragma("cache_size", SQLITE_CACHE_SIZE.trim_start_matches("PRAGMA cache_size = "))
+                        .pragma("cache_size", SQLITE_CACHE_SIZE)
                 });
             }
             Backend::Postgres => {

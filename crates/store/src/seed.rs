@@ -121,19 +121,6 @@ fn seal(keys: &crate::crypto::FieldKeys, m: &MemberSeed) -> Sealed {
     }
 }
 
-/// Seal every member's numbers, on all cores (encryption dominates a province-scale load).
-fn seal_all(keys: &crate::crypto::FieldKeys, members: &[MemberSeed]) -> Vec<Sealed> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
-    let per = members.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = members
-            .chunks(per)
-            .map(|chunk| s.spawn(move || chunk.iter().map(|m| seal(keys, m)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
-}
-
 /// A demo account to create.
 #[derive(Debug, Clone)]
 pub struct UserSeed {
@@ -335,7 +322,7 @@ pub async fn load_with_teams(
         tx.execute(&Index::drop().name(name).table("member").to_owned()).await?;
     }
     let keys = db.field_keys()?;
-    let sealed = seal_all(keys, members);
+    let sealed = crate::crypto::on_all_cores(members, |m| seal(keys, m));
     if sealed.len() != members.len() {
         return Err(StoreError::Corrupt("sealing member numbers failed".into()));
     }

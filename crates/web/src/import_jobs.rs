@@ -101,7 +101,7 @@ impl Preview {
         let mut changed_rows = Vec::new();
         for item in items {
             match item {
-                PlanItem::New { row, org } if new_rows.len() < PREVIEW_ROWS => new_rows.push(NewRow {
+                PlanItem::New { row, org, .. } if new_rows.len() < PREVIEW_ROWS => new_rows.push(NewRow {
                     row: row.excel_row,
                     name: row.name.as_str().to_string(),
                     id_masked: row.id_card.masked(),

@@ -46,6 +46,8 @@ pub enum PlanItem {
     New {
         /// The row.
         row: MemberRow,
+        /// The blind index of its ID number (worked out once, for the match).
+        id_card_idx: String,
         /// Its organization.
         org: Org,
     },
@@ -174,7 +176,7 @@ pub async fn plan(db: &Db, scope: &Scope, parsed: ParsedImport<MemberRow>, withi
                     .map(|(n, _)| *n)
                     .collect();
                 if missing.is_empty() {
-                    items.push(PlanItem::New { row: r, org });
+                    items.push(PlanItem::New { row: r, id_card_idx: idx, org });
                 } else {
                     for m in missing {
                         rejected.push(RowError {
@@ -347,30 +349,16 @@ struct Sealed {
     phone_masked: Option<String>,
 }
 
-fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow) -> Sealed {
-    let id = r.id_card.as_str();
+fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow, id_card_idx: &str) -> Sealed {
     let phone = r.phone.as_ref();
     Sealed {
-        id_enc: keys.encrypt(id),
-        id_idx: keys.blind_index(id),
+        id_enc: keys.encrypt(r.id_card.as_str()),
+        id_idx: id_card_idx.to_string(),
         id_masked: r.id_card.masked(),
         phone_enc: phone.map(|p| keys.encrypt(p.as_str())),
         phone_idx: phone.map(|p| keys.blind_index(p.as_str())),
         phone_masked: phone.map(|p| p.masked()),
     }
-}
-
-/// Seal rows on all cores (encryption dominates a large import).
-fn seal_rows(keys: &crate::crypto::FieldKeys, rows: &[(&MemberRow, &Org)]) -> Vec<Sealed> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(1);
-    let per = rows.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(per)
-            .map(|chunk| s.spawn(move || chunk.iter().map(|(r, _)| seal_row(keys, r)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
 }
 
 /// The columns of a new member written by an import.
@@ -455,7 +443,7 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         let now = crate::now();
         let today = now.date_naive();
         let tx = db.begin_write().await?;
-        still_as_planned(&tx, keys, &plan).await?;
+        still_as_planned(&tx, &plan).await?;
         // A very large import writes into every page of the member indexes (ID and phone indexes
         // are random); on SQLite, with the usual 16 MB page cache, pages would be spilled to the
         // WAL and read back again and again. Such an import gets a larger cache while it runs.
@@ -489,18 +477,18 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         let by = scope.actor().username.as_str();
         // New members: ids reserved up front, then chunk by chunk: sealed on all cores, written
         // (members before the rows that refer to them).
-        let new_items: Vec<(&MemberRow, &Org)> = plan
+        let new_items: Vec<(&MemberRow, &str, &Org)> = plan
             .items
             .iter()
             .filter_map(|i| match i {
-                PlanItem::New { row, org } => Some((row, org)),
+                PlanItem::New { row, id_card_idx, org } => Some((row, id_card_idx.as_str(), org)),
                 _ => None,
             })
             .collect();
         let ids = crate::sql::reserve_ids(&tx, "member", new_items.len()).await?;
         for (chunk, ids) in new_items.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
-            let sealed = seal_rows(keys, chunk);
-            for (((row, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
+            let sealed = crate::crypto::on_all_cores(chunk, |(row, idx, _)| seal_row(keys, row, idx));
+            for (((row, _, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
                 let py = jiceng_types::PinyinKey::of_person(row.name.as_str());
                 members.push(&[
                     (*id).into(),
@@ -608,7 +596,7 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         })))?;
         audit.finish(&tx).await?;
         if big_cache {
-            tx.execute_unprepared(crate::db::SQLITE_CACHE_SIZE).await?;
+            tx.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_SIZE)).await?;
         }
         tx.commit().await?;
         Ok(Applied { batch_id, summary })
@@ -619,7 +607,7 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
 /// A plan is applied some time after it was worked out (the preview waits for the user). Inside
 /// the applying transaction, check that nobody has since registered one of its new ID numbers or
 /// changed one of the members it updates; if so, nothing is applied and the user previews again.
-async fn still_as_planned(tx: &DatabaseTransaction, keys: &crate::crypto::FieldKeys, plan: &Plan) -> StoreResult<()> {
+async fn still_as_planned(tx: &DatabaseTransaction, plan: &Plan) -> StoreResult<()> {
     #[derive(FromQueryResult)]
     struct Stamp {
         id: i64,
@@ -629,7 +617,7 @@ async fn still_as_planned(tx: &DatabaseTransaction, keys: &crate::crypto::FieldK
     let mut updated: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
     for item in &plan.items {
         match item {
-            PlanItem::New { row, .. } => new_idx.push(keys.blind_index(row.id_card.as_str())),
+            PlanItem::New { id_card_idx, .. } => new_idx.push(id_card_idx.clone()),
             PlanItem::Update { before, .. } => {
                 updated.insert(before.id.0, before.updated_at);
             }
