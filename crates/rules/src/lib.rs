@@ -6,6 +6,7 @@
 //! …), so a finding names the regulation it comes from, and the county's overrides of a
 //! parameter apply to the check of the same name.
 
+pub mod meeting;
 pub mod quality;
 
 pub use quality::{Finding, MemberFacts, OrgFacts, QualityParams, RULES, Severity, Subject, TransferFacts, rule_label};

@@ -41,6 +41,11 @@ pub fn today_china() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
+/// The local time in China of an instant (UTC+8).
+pub fn china_time(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    (t + chrono::Duration::hours(8)).naive_utc()
+}
+
 /// Parse a year and month (`1985.03`, `198503`, `1985-3`, `1985/03`, `1985年3月`) as the first
 /// day of that month. Birth dates on old rosters often carry no day.
 pub fn parse_year_month(input: &str) -> Result<NaiveDate, ValueError> {

@@ -8,6 +8,7 @@ pub mod date;
 pub mod error;
 pub mod idcard;
 pub mod ids;
+pub mod meeting;
 pub mod org;
 pub mod person;
 pub mod phone;
@@ -19,6 +20,7 @@ pub mod user;
 
 pub use error::FieldError;
 pub use ids::{MemberId, OrgId, UserId};
+pub use meeting::{AppraisalGrade, MeetingKind, Period, StudyLevel};
 pub use org::{OrgCode, OrgDomain, OrgKind, OrgName, OrgPath, OrgStatus};
 pub use pinyin_key::PinyinKey;
 pub use role::{Right, Rights, Role};
