@@ -335,3 +335,30 @@ pub async fn transfers(
     })
     .await
 }
+
+/// A computed table (findings, matrices, ledgers, hours) as an audited file: the caller built
+/// `rows` from records it read within `scope`; this checks the export right, writes the file
+/// (every cell guarded against formula injection) and records the export with `filter`.
+#[allow(clippy::too_many_arguments)]
+pub async fn table(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    object_type: &'static str,
+    sheet_name: &str,
+    columns: &[(&str, jiceng_exchange::ColumnKind)],
+    rows: Vec<Vec<Cell>>,
+    format: Format,
+    filter: serde_json::Value,
+) -> StoreResult<Vec<u8>> {
+    audit::recording_denial(db, scope, meta, object_type, None, async {
+        require(scope, Right::ReadMembers)?;
+        let n = rows.len();
+        let bytes = write(&sheet(sheet_name, columns), rows, format)?;
+        let entry = Entry::new(Action::Export, object_type, None)
+            .changes(serde_json::json!({ "rows": n, "format": format.ext(), "filter": filter }));
+        audit::record(db, scope, meta, entry).await?;
+        Ok(bytes)
+    })
+    .await
+}

@@ -3,18 +3,29 @@
 //! Rows arrive with their organization ids already assigned (parents before children), so the
 //! whole tree, its members and the demo accounts are written in one transaction with multi-row
 //! inserts, and recorded in the audit trail as one 载入演示数据 entry.
+//!
+//! A county's organizational life (Party groups, the 第一议题 register, meetings with their
+//! attendance, agenda, studies, votes and rectification lists, appraisal grades, training records)
+//! comes in the same transaction ([`LifeSeed`]): ids assigned up front, members named by their
+//! index in the member list, the recorders by their account names, each table written through one
+//! JSON value per 5,000 rows. Minutes get the same similarity fingerprint as records entered by
+//! hand.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_types::person::{Education, Gender, MemberCategory, MemberStatus};
-use jiceng_types::{OrgDomain, OrgKind, OrgPath, OrgStatus, PinyinKey, Role, Scope};
+use jiceng_types::{
+    AppraisalGrade, MeetingKind, OrgDomain, OrgKind, OrgPath, OrgStatus, PinyinKey, Role, Scope, StudyLevel,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Index, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
 use crate::audit::{self, Action, Entry};
 use crate::bulk::{Bulk, Ty};
 use crate::error::{StoreError, StoreResult};
+use crate::meeting::training::TrainingKind;
+use crate::meeting::{Source, VoteInput};
 use crate::{Db, Meta};
 
 /// An organization to load.
@@ -148,6 +159,14 @@ pub struct LoadReport {
     pub users: u64,
     /// Leadership-team rows (班子).
     pub teams: u64,
+    /// Party groups (党小组).
+    pub groups: u64,
+    /// 第一议题 study items.
+    pub study_items: u64,
+    /// Meeting records.
+    pub meetings: u64,
+    /// Training records.
+    pub trainings: u64,
 }
 
 /// A leadership-team row (班子) to load: one person's term in one post.
@@ -180,6 +199,185 @@ pub struct TeamSeed {
     pub ended_on: Option<NaiveDate>,
 }
 
+/// A Party group (党小组) to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSeed {
+    /// Pre-assigned id (unique, positive).
+    pub id: i64,
+    /// The branch (an [`OrgSeed::id`]).
+    pub org_id: i64,
+    /// Name (第一党小组).
+    pub name: String,
+    /// The leader (组长), as an index into the members list.
+    pub leader: Option<usize>,
+    /// Set up on.
+    pub created_on: Option<NaiveDate>,
+    /// Its members, as indexes into the members list (each member in at most one group).
+    pub members: Vec<usize>,
+}
+
+/// A 第一议题 study item (应学内容) to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudyItemSeed {
+    /// Pre-assigned id (unique, positive).
+    pub id: i64,
+    /// The organization that keeps the register (an [`OrgSeed::id`]).
+    pub org_id: i64,
+    /// Title.
+    pub title: String,
+    /// Source (人民日报、求是 …).
+    pub source: Option<String>,
+    /// Published on.
+    pub published_on: NaiveDate,
+    /// The levels that must study it.
+    pub levels: Vec<StudyLevel>,
+    /// Days allowed for the study (`None` = the rule's default).
+    pub within_days: Option<u32>,
+    /// Note.
+    pub note: Option<String>,
+    /// The account that entered it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One member's attendance at a seeded meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendeeSeed {
+    /// The member, as an index into the members list.
+    pub member: usize,
+    /// Present.
+    pub present: bool,
+    /// Why absent.
+    pub reason: Option<&'static str>,
+}
+
+/// One item of a seeded 组织生活会's rectification list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RectificationSeed {
+    /// The problem and the measure.
+    pub item: String,
+    /// Responsible.
+    pub owner: Option<String>,
+    /// Due.
+    pub due_on: Option<NaiveDate>,
+    /// Done.
+    pub done_on: Option<NaiveDate>,
+}
+
+/// A meeting record to load. 应到 and 实到 are counted from the attendance list when there is one
+/// (an imported record may have only the counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingSeed {
+    /// Pre-assigned id (unique, positive).
+    pub id: i64,
+    /// The organization (an [`OrgSeed::id`]).
+    pub org_id: i64,
+    /// The Party group (a [`GroupSeed::id`]), for a 党小组会.
+    pub group_id: Option<i64>,
+    /// Kinds (at least one).
+    pub kinds: Vec<MeetingKind>,
+    /// Held on.
+    pub held_on: NaiveDate,
+    /// Topic.
+    pub topic: String,
+    /// Place.
+    pub place: Option<String>,
+    /// Presided by.
+    pub host: Option<String>,
+    /// The 党课 lecturer, as an index into the members list.
+    pub lecturer: Option<usize>,
+    /// The lecturer's name and title as shown.
+    pub lecturer_name: Option<String>,
+    /// Minutes.
+    pub minutes: Option<String>,
+    /// Decisions.
+    pub decisions: Option<String>,
+    /// Criticism and self-criticism summary (组织生活会).
+    pub criticism: Option<String>,
+    /// Attendance (empty when only the counts are known).
+    pub attendance: Vec<AttendeeSeed>,
+    /// 应到, when there is no attendance list.
+    pub expected: u32,
+    /// 实到, when there is no attendance list.
+    pub present: u32,
+    /// The absentees as written in an imported record (张三（外出务工）、李四（请假）).
+    pub absent_note: Option<String>,
+    /// Agenda items in order.
+    pub agenda: Vec<String>,
+    /// 第一议题 items studied as the first agenda item (ids of [`StudyItemSeed`]).
+    pub study_items: Vec<i64>,
+    /// Votes.
+    pub votes: Vec<VoteInput>,
+    /// Rectification list.
+    pub rectifications: Vec<RectificationSeed>,
+    /// Where it was entered.
+    pub source: Source,
+    /// The account that entered it (a [`UserSeed::username`]); `None` = imported (`导入`).
+    pub recorded_by: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A 民主评议 grade to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppraisalSeed {
+    /// The member, as an index into the members list.
+    pub member: usize,
+    /// The year.
+    pub year: i32,
+    /// The member's organization.
+    pub org_id: i64,
+    /// Grade.
+    pub grade: AppraisalGrade,
+    /// The meeting that decided it (a [`MeetingSeed::id`]).
+    pub meeting_id: Option<i64>,
+    /// The account that entered it; `None` = imported.
+    pub recorded_by: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A training record to load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingSeed {
+    /// Pre-assigned id (unique, positive).
+    pub id: i64,
+    /// The organization that held it or sent its members.
+    pub org_id: i64,
+    /// Course.
+    pub course: String,
+    /// 培训形式.
+    pub kind: TrainingKind,
+    /// Held on (the first day).
+    pub held_on: NaiveDate,
+    /// 学时.
+    pub hours: f64,
+    /// 主办单位.
+    pub organizer: Option<String>,
+    /// Participants, as indexes into the members list.
+    pub participants: Vec<usize>,
+    /// The account that entered it; `None` = imported.
+    pub recorded_by: Option<String>,
+    /// When.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A county's organizational life, loaded with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LifeSeed {
+    /// Party groups.
+    pub groups: Vec<GroupSeed>,
+    /// The 第一议题 register.
+    pub study_items: Vec<StudyItemSeed>,
+    /// Meeting records.
+    pub meetings: Vec<MeetingSeed>,
+    /// 民主评议 grades.
+    pub appraisals: Vec<AppraisalSeed>,
+    /// Training records.
+    pub trainings: Vec<TrainingSeed>,
+}
+
 const ORG_CHUNK: usize = 1000;
 
 /// Load a generated county into a database that has no organizations yet. Only the command line
@@ -206,6 +404,22 @@ pub async fn load_with_teams(
     members: &[MemberSeed],
     users: &[UserSeed],
     teams: &[TeamSeed],
+    password: &str,
+) -> StoreResult<LoadReport> {
+    load_with_life(db, scope, meta, orgs, members, users, teams, &LifeSeed::default(), password).await
+}
+
+/// [`load_with_teams`], with the county's organizational life.
+#[expect(clippy::too_many_arguments, reason = "one slice per kind of row, as generated")]
+pub async fn load_with_life(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    orgs: &[OrgSeed],
+    members: &[MemberSeed],
+    users: &[UserSeed],
+    teams: &[TeamSeed],
+    life: &LifeSeed,
     password: &str,
 ) -> StoreResult<LoadReport> {
     if scope.role().is_some() {
@@ -326,10 +540,17 @@ pub async fn load_with_teams(
     if sealed.len() != members.len() {
         return Err(StoreError::Corrupt("sealing member numbers failed".into()));
     }
+    // Each member's Party group (the groups' ids are assigned up front).
+    let mut group_of: Vec<Option<i64>> = vec![None; members.len()];
+    for g in &life.groups {
+        for &i in &g.members {
+            *group_of.get_mut(i).ok_or_else(|| bad_index("group", i))? = Some(g.id);
+        }
+    }
     // Written through one JSON value per 5,000 rows (see `bulk`); the ids are assigned in list
     // order (checked by name in `insert_teams`).
     let mut rows = Bulk::new(&tx, "member", MEMBER_COLUMNS);
-    for (m, z) in members.iter().zip(&sealed) {
+    for ((m, z), group) in members.iter().zip(&sealed).zip(&group_of) {
         let py = PinyinKey::of_person(&m.name);
         let e = &m.extra;
         rows.push(&[
@@ -362,6 +583,7 @@ pub async fn load_with_teams(
             e.suspended_on.into(),
             e.left_on.into(),
             e.left_reason.as_deref().into(),
+            (*group).into(),
         ])?;
         if rows.pending() >= 5000 {
             rows.flush(&tx).await?;
@@ -434,15 +656,35 @@ pub async fn load_with_teams(
         tx.execute(&q).await?;
     }
 
+    insert_life(&tx, life, members).await?;
+
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared("SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT MAX(id) FROM org))").await?;
+        // Ids were given: move the sequences past them.
+        for table in ["org", "party_group", "study_item", "meeting", "training"] {
+            tx.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table})) \
+                 WHERE EXISTS (SELECT 1 FROM {table})"
+            ))
+            .await?;
+        }
     }
 
-    let report =
-        LoadReport { orgs: orgs.len() as u64, members: members.len() as u64, users: loaded_users, teams: loaded_teams };
-    let entry = Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone())).changes(
-        serde_json::json!({ "orgs": report.orgs, "members": report.members, "users": report.users, "teams": report.teams }),
-    );
+    let report = LoadReport {
+        orgs: orgs.len() as u64,
+        members: members.len() as u64,
+        users: loaded_users,
+        teams: loaded_teams,
+        groups: life.groups.len() as u64,
+        study_items: life.study_items.len() as u64,
+        meetings: life.meetings.len() as u64,
+        trainings: life.trainings.len() as u64,
+    };
+    let entry =
+        Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone())).changes(serde_json::json!({
+            "orgs": report.orgs, "members": report.members, "users": report.users, "teams": report.teams,
+            "groups": report.groups, "study_items": report.study_items, "meetings": report.meetings,
+            "appraisals": life.appraisals.len(), "trainings": report.trainings,
+        }));
     audit::append(&tx, scope, meta, entry).await?;
     tx.commit().await?;
     Ok(report)
@@ -479,6 +721,7 @@ const MEMBER_COLUMNS: &[(&str, Ty)] = &[
     ("suspended_on", Ty::Date),
     ("left_on", Ty::Date),
     ("left_reason", Ty::Text),
+    ("party_group_id", Ty::Int),
 ];
 
 /// The team columns the demo load writes.
@@ -518,18 +761,342 @@ const MEMBER_INDEXES: [(&str, &str); 6] = [
     ("idx_member_pinyin", "name_pinyin"),
 ];
 
-/// Insert the team rows with their history events. Members were inserted in list order into an
-/// empty table, so their ids ascend in that order; the names are compared to be sure.
-async fn insert_teams(
-    tx: &DatabaseTransaction,
-    teams: &[TeamSeed],
-    members: &[MemberSeed],
-    by: &str,
-) -> StoreResult<u64> {
-    if teams.is_empty() {
-        return Ok(0);
+/// Who entered the seeded records that name no account.
+const IMPORTED_BY: &str = "导入";
+
+/// The life tables' secondary indexes on member ids, built after the rows (as the migrations
+/// create them).
+const LIFE_INDEXES: [(&str, &str, &str); 2] = [
+    ("idx_meeting_attendee_member", "meeting_attendee", "member_id"),
+    ("idx_training_participant_member", "training_participant", "member_id"),
+];
+
+const GROUP_COLUMNS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("name", Ty::Text),
+    ("leader_member_id", Ty::Int),
+    ("created_on", Ty::Date),
+    ("created_at", Ty::Time),
+];
+
+const STUDY_COLUMNS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("title", Ty::Text),
+    ("source", Ty::Text),
+    ("published_on", Ty::Date),
+    ("levels", Ty::Int),
+    ("within_days", Ty::Int),
+    ("note", Ty::Text),
+    ("org_id", Ty::Int),
+    ("created_by", Ty::Text),
+    ("created_at", Ty::Time),
+];
+
+const MEETING_COLUMNS: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("group_id", Ty::Int),
+    ("kinds", Ty::Int),
+    ("held_on", Ty::Date),
+    ("topic", Ty::Text),
+    ("place", Ty::Text),
+    ("host", Ty::Text),
+    ("lecturer_member_id", Ty::Int),
+    ("lecturer", Ty::Text),
+    ("minutes", Ty::Text),
+    ("decisions", Ty::Text),
+    ("criticism", Ty::Text),
+    ("absent_note", Ty::Text),
+    ("expected", Ty::Int),
+    ("present", Ty::Int),
+    ("first_agenda", Ty::Bool),
+    ("minutes_hash", Ty::Int),
+    ("source", Ty::Text),
+    ("recorded_by_user", Ty::Int),
+    ("recorded_by", Ty::Text),
+    ("recorded_at", Ty::Time),
+    ("updated_at", Ty::Time),
+];
+
+const AGENDA_COLUMNS: &[(&str, Ty)] = &[("meeting_id", Ty::Int), ("position", Ty::Int), ("title", Ty::Text)];
+
+const MEETING_STUDY_COLUMNS: &[(&str, Ty)] = &[("meeting_id", Ty::Int), ("study_item_id", Ty::Int)];
+
+const ATTENDEE_COLUMNS: &[(&str, Ty)] =
+    &[("meeting_id", Ty::Int), ("member_id", Ty::Int), ("present", Ty::Bool), ("absence_reason", Ty::Text)];
+
+const VOTE_COLUMNS: &[(&str, Ty)] = &[
+    ("meeting_id", Ty::Int),
+    ("subject", Ty::Text),
+    ("election", Ty::Bool),
+    ("eligible", Ty::Int),
+    ("present", Ty::Int),
+    ("in_favour", Ty::Int),
+    ("against", Ty::Int),
+    ("abstain", Ty::Int),
+];
+
+const RECTIFICATION_COLUMNS: &[(&str, Ty)] = &[
+    ("meeting_id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("item", Ty::Text),
+    ("owner", Ty::Text),
+    ("due_on", Ty::Date),
+    ("done_on", Ty::Date),
+];
+
+const APPRAISAL_COLUMNS: &[(&str, Ty)] = &[
+    ("member_id", Ty::Int),
+    ("year", Ty::Int),
+    ("org_id", Ty::Int),
+    ("grade", Ty::Text),
+    ("meeting_id", Ty::Int),
+    ("recorded_by", Ty::Text),
+    ("recorded_at", Ty::Time),
+];
+
+const PARTICIPANT_COLUMNS: &[(&str, Ty)] = &[("training_id", Ty::Int), ("member_id", Ty::Int)];
+
+/// Rows per JSON value.
+const LIFE_CHUNK: usize = 5000;
+
+/// The fingerprint of a record's minutes, exactly as the write path computes it.
+fn minutes_fingerprint(minutes: Option<&str>, min_chars: usize) -> Option<i64> {
+    // Stored as the signed integer with the same 64 bits.
+    minutes.and_then(|m| jiceng_rules::meeting::minutes_hash(m, min_chars)).map(|h| h as i64)
+}
+
+/// Insert the county's organizational life: groups, study items, meetings with everything
+/// attached, appraisal grades and training records. The accounts are in already.
+async fn insert_life(tx: &DatabaseTransaction, life: &LifeSeed, members: &[MemberSeed]) -> StoreResult<()> {
+    if life.groups.is_empty() && life.study_items.is_empty() && life.meetings.is_empty() && life.trainings.is_empty() {
+        return Ok(());
     }
-    // The ids are contiguous (checked), so a member's id is the first id plus its index.
+    let first = first_member_id(tx, members).await?;
+    let id_of = |what: &str, i: usize| if i < members.len() { Ok(first + i as i64) } else { Err(bad_index(what, i)) };
+    let user_ids: HashMap<String, i64> = {
+        let q = Query::select().columns(["id", "username"]).from("app_user").take();
+        let mut out = HashMap::new();
+        for r in tx.query_all(&q).await? {
+            out.insert(r.try_get::<String>("", "username")?, r.try_get::<i64>("", "id")?);
+        }
+        out
+    };
+    let recorder = |by: &Option<String>| -> (Option<i64>, String) {
+        match by {
+            Some(u) => (user_ids.get(u).copied(), u.clone()),
+            None => (None, IMPORTED_BY.to_string()),
+        }
+    };
+    let now = crate::now();
+
+    let mut rows = Bulk::new(tx, "party_group", GROUP_COLUMNS);
+    for g in &life.groups {
+        let leader = g.leader.map(|i| id_of("group", i)).transpose()?;
+        rows.push(&[
+            g.id.into(),
+            g.org_id.into(),
+            g.name.as_str().into(),
+            leader.into(),
+            g.created_on.into(),
+            now.into(),
+        ])?;
+        if rows.pending() >= LIFE_CHUNK {
+            rows.flush(tx).await?;
+        }
+    }
+    rows.flush(tx).await?;
+
+    let mut rows = Bulk::new(tx, "study_item", STUDY_COLUMNS);
+    for s in &life.study_items {
+        rows.push(&[
+            s.id.into(),
+            s.title.as_str().into(),
+            s.source.as_deref().into(),
+            s.published_on.into(),
+            i64::from(StudyLevel::mask(&s.levels)).into(),
+            s.within_days.map(i64::from).into(),
+            s.note.as_deref().into(),
+            s.org_id.into(),
+            s.created_by.as_str().into(),
+            s.created_at.into(),
+        ])?;
+        if rows.pending() >= LIFE_CHUNK {
+            rows.flush(tx).await?;
+        }
+    }
+    rows.flush(tx).await?;
+
+    for (name, table, _) in LIFE_INDEXES {
+        tx.execute(&Index::drop().name(name).table(table).to_owned()).await?;
+    }
+
+    // The minutes' fingerprints are the costly part: on every core.
+    let min_chars =
+        usize::try_from(jiceng_rules::meeting::Params::default().get("meeting.minutes_min_chars")).unwrap_or(60);
+    let hashes = crate::crypto::on_all_cores(&life.meetings, |m| minutes_fingerprint(m.minutes.as_deref(), min_chars));
+    if hashes.len() != life.meetings.len() {
+        return Err(StoreError::Corrupt("fingerprinting the minutes failed".into()));
+    }
+    let mut meetings = Bulk::new(tx, "meeting", MEETING_COLUMNS);
+    let mut agenda = Bulk::new(tx, "meeting_agenda", AGENDA_COLUMNS);
+    let mut studies = Bulk::new(tx, "meeting_study", MEETING_STUDY_COLUMNS);
+    let mut attendees = Bulk::new(tx, "meeting_attendee", ATTENDEE_COLUMNS);
+    let mut votes = Bulk::new(tx, "meeting_vote", VOTE_COLUMNS);
+    let mut rects = Bulk::new(tx, "rectification", RECTIFICATION_COLUMNS);
+    for (m, hash) in life.meetings.iter().zip(&hashes) {
+        let (user, by) = recorder(&m.recorded_by);
+        let (expected, present) = if m.attendance.is_empty() {
+            (i64::from(m.expected), i64::from(m.present))
+        } else {
+            (m.attendance.len() as i64, m.attendance.iter().filter(|a| a.present).count() as i64)
+        };
+        let lecturer = m.lecturer.map(|i| id_of("meeting", i)).transpose()?;
+        meetings.push(&[
+            m.id.into(),
+            m.org_id.into(),
+            m.group_id.into(),
+            i64::from(crate::meeting::kinds_mask(&m.kinds)).into(),
+            m.held_on.into(),
+            m.topic.as_str().into(),
+            m.place.as_deref().into(),
+            m.host.as_deref().into(),
+            lecturer.into(),
+            m.lecturer_name.as_deref().into(),
+            m.minutes.as_deref().into(),
+            m.decisions.as_deref().into(),
+            m.criticism.as_deref().into(),
+            m.absent_note.as_deref().into(),
+            expected.into(),
+            present.into(),
+            (!m.study_items.is_empty()).into(),
+            (*hash).into(),
+            m.source.key().into(),
+            user.into(),
+            by.as_str().into(),
+            m.recorded_at.into(),
+            m.recorded_at.into(),
+        ])?;
+        for (i, title) in m.agenda.iter().enumerate() {
+            agenda.push(&[m.id.into(), (i as i64).into(), title.as_str().into()])?;
+        }
+        let mut items = m.study_items.clone();
+        items.sort_unstable();
+        items.dedup();
+        for s in items {
+            studies.push(&[m.id.into(), s.into()])?;
+        }
+        for a in &m.attendance {
+            let reason = if a.present { None } else { a.reason };
+            attendees.push(&[m.id.into(), id_of("meeting", a.member)?.into(), a.present.into(), reason.into()])?;
+        }
+        for v in &m.votes {
+            votes.push(&[
+                m.id.into(),
+                v.subject.as_str().into(),
+                v.election.into(),
+                i64::from(v.eligible).into(),
+                i64::from(v.present).into(),
+                i64::from(v.in_favour).into(),
+                i64::from(v.against).into(),
+                i64::from(v.abstain).into(),
+            ])?;
+        }
+        for r in &m.rectifications {
+            rects.push(&[
+                m.id.into(),
+                m.org_id.into(),
+                r.item.as_str().into(),
+                r.owner.as_deref().into(),
+                r.due_on.into(),
+                r.done_on.into(),
+            ])?;
+        }
+        let full = [&agenda, &studies, &attendees, &votes, &rects].iter().any(|b| b.pending() >= LIFE_CHUNK);
+        if full || meetings.pending() >= LIFE_CHUNK {
+            // The meetings first: the attached rows refer to them.
+            for b in [&mut meetings, &mut agenda, &mut studies, &mut attendees, &mut votes, &mut rects] {
+                b.flush(tx).await?;
+            }
+        }
+    }
+    for b in [&mut meetings, &mut agenda, &mut studies, &mut attendees, &mut votes, &mut rects] {
+        b.flush(tx).await?;
+    }
+
+    let mut rows = Bulk::new(tx, "appraisal", APPRAISAL_COLUMNS);
+    for a in &life.appraisals {
+        let (_, by) = recorder(&a.recorded_by);
+        rows.push(&[
+            id_of("appraisal", a.member)?.into(),
+            i64::from(a.year).into(),
+            a.org_id.into(),
+            a.grade.key().into(),
+            a.meeting_id.into(),
+            by.as_str().into(),
+            a.recorded_at.into(),
+        ])?;
+        if rows.pending() >= LIFE_CHUNK {
+            rows.flush(tx).await?;
+        }
+    }
+    rows.flush(tx).await?;
+
+    // Hours are fractional: the training rows go as plain multi-row inserts (there are few).
+    let mut participants = Bulk::new(tx, "training_participant", PARTICIPANT_COLUMNS);
+    for chunk in life.trainings.chunks(ORG_CHUNK) {
+        let mut q = Query::insert();
+        q.into_table("training").columns([
+            "id",
+            "org_id",
+            "course",
+            "kind",
+            "held_on",
+            "hours",
+            "organizer",
+            "recorded_by",
+            "recorded_at",
+        ]);
+        for t in chunk {
+            let (_, by) = recorder(&t.recorded_by);
+            let row: [SimpleExpr; 9] = [
+                t.id.into(),
+                t.org_id.into(),
+                t.course.as_str().into(),
+                t.kind.key().into(),
+                t.held_on.into(),
+                t.hours.into(),
+                t.organizer.as_deref().into(),
+                by.into(),
+                t.recorded_at.into(),
+            ];
+            q.values_panic(row);
+        }
+        tx.execute(&q).await?;
+        for t in chunk {
+            let mut ids: Vec<i64> = t.participants.iter().map(|&i| id_of("training", i)).collect::<StoreResult<_>>()?;
+            ids.sort_unstable();
+            ids.dedup();
+            for id in ids {
+                participants.push(&[t.id.into(), id.into()])?;
+            }
+            if participants.pending() >= LIFE_CHUNK {
+                participants.flush(tx).await?;
+            }
+        }
+        participants.flush(tx).await?;
+    }
+
+    for (name, table, column) in LIFE_INDEXES {
+        tx.execute(&Index::create().name(name).table(table).col(column).take()).await?;
+    }
+    Ok(())
+}
+
+/// The id of the first loaded member. Members were inserted in list order into an empty table, so
+/// their ids are contiguous (checked) and a member's id is this plus its index.
+async fn first_member_id(tx: &DatabaseTransaction, members: &[MemberSeed]) -> StoreResult<i64> {
     #[derive(sea_orm::FromQueryResult)]
     struct Span {
         first: Option<i64>,
@@ -550,6 +1117,25 @@ async fn insert_teams(
     if span.n != members.len() as i64 || span.last.unwrap_or(0) - first + 1 != span.n {
         return Err(StoreError::Corrupt("member ids are not contiguous after the load".into()));
     }
+    Ok(first)
+}
+
+fn bad_index(what: &str, i: usize) -> StoreError {
+    StoreError::Corrupt(format!("{what} seed names member {i}, beyond the members loaded"))
+}
+
+/// Insert the team rows with their history events. Members were inserted in list order into an
+/// empty table, so their ids ascend in that order; the names are compared to be sure.
+async fn insert_teams(
+    tx: &DatabaseTransaction,
+    teams: &[TeamSeed],
+    members: &[MemberSeed],
+    by: &str,
+) -> StoreResult<u64> {
+    if teams.is_empty() {
+        return Ok(0);
+    }
+    let first = first_member_id(tx, members).await?;
     let id_of = |i: usize| first + i as i64;
     // Make sure by the names.
     let linked: Vec<usize> = teams.iter().filter_map(|t| t.member).collect();

@@ -9,6 +9,7 @@ mod m0001_foundation;
 mod m0002_org_rollups;
 mod m0003_member_registry;
 mod m0004_member_status_index;
+mod m0005_org_life;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_org_rollups::Migration),
             Box::new(m0003_member_registry::Migration),
             Box::new(m0004_member_status_index::Migration),
+            Box::new(m0005_org_life::Migration),
         ]
     }
 

@@ -1,0 +1,72 @@
+//! Organizational life (组织生活): meeting records (三会一课, 主题党日, 组织生活会, 民主评议, 谈心谈话,
+//! 党委会议, 中心组学习) with their attendance, agenda, 第一议题 studies and votes, made once where
+//! the meeting happens; the compliance findings, ledgers and rates are computed from them.
+//!
+//! Every read is limited to the caller's scope through the organization a meeting belongs to;
+//! every write checks the organization, the members and the study items against the scope and
+//! writes its audit record in the same transaction.
+
+pub mod appraisal;
+pub mod attachment;
+pub mod compliance;
+pub mod group;
+pub mod import;
+mod input;
+mod model;
+pub mod study;
+pub mod training;
+mod write;
+
+pub use input::{Attendance, MeetingInput, RectificationInput, Source, VoteInput};
+pub use model::{
+    AttendeeRow, Meeting, MeetingFilter, MeetingRow, RectificationRow, RosterMember, StudyRef, VoteRow, get, list,
+    roster,
+};
+pub use write::{create, delete, rectification_done, update};
+
+use jiceng_types::{MeetingKind, Right, Scope};
+
+use crate::error::{StoreError, StoreResult};
+
+/// The kinds of a meeting as the stored bit mask (bit i = `MeetingKind::ALL[i]`).
+pub fn kinds_mask(kinds: &[MeetingKind]) -> i32 {
+    kinds.iter().fold(0i32, |m, k| m | (1 << kind_bit(*k)))
+}
+
+/// The kinds stored in a bit mask, in display order.
+pub fn kinds_of(mask: i32) -> Vec<MeetingKind> {
+    MeetingKind::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, k)| *k).collect()
+}
+
+fn kind_bit(kind: MeetingKind) -> usize {
+    MeetingKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+pub(crate) fn require_read(scope: &Scope) -> StoreResult<()> {
+    if scope.can(Right::ReadMembers) {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden("no_member_right", "您没有查看组织生活记录的权限"))
+    }
+}
+
+pub(crate) fn require_write(scope: &Scope) -> StoreResult<()> {
+    if scope.can(Right::WriteRecords) {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden("no_record_write_right", "您没有录入组织生活记录的权限"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_the_mask() {
+        let kinds = vec![MeetingKind::GeneralMeeting, MeetingKind::Lecture, MeetingKind::ThemeDay];
+        assert_eq!(kinds_of(kinds_mask(&kinds)), kinds);
+        assert_eq!(kinds_mask(&[MeetingKind::GeneralMeeting]), 1);
+        assert_eq!(kinds_of(0), Vec::<MeetingKind>::new());
+    }
+}
