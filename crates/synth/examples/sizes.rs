@@ -51,6 +51,18 @@ fn main() {
             100.0 * prob as f64 / n
         );
         flaws(&c, today);
+        let l = &c.life;
+        let listed: usize = l.meetings.iter().map(|m| m.attendance.len()).sum();
+        let agenda: usize = l.meetings.iter().map(|m| m.agenda.len()).sum();
+        let taking: usize = l.trainings.iter().map(|t| t.participants.len()).sum();
+        println!(
+            "  life: {} study items, {} party groups, {} meetings ({listed} attendance rows, {agenda} agenda items), {} appraisal grades, {} trainings ({taking} participants)",
+            l.study_items.len(),
+            l.groups.len(),
+            l.meetings.len(),
+            l.appraisals.len(),
+            l.trainings.len(),
+        );
         if scale == Scale::County && std::env::var("SHOW").is_ok() {
             for o in c.orgs.iter().step_by(7) {
                 println!("  {} {} {} {:?} {:?}–{:?}", o.id, o.code, o.name, o.kind, o.term_start, o.term_end);

@@ -13,11 +13,13 @@
 //!
 //! Modules: `names` (place, company and person names), `tree` (the builder: ids, codes, unique
 //! names, terms), `towns` (townships, counties, provinces), `systems` (county-level systems),
-//! `people` (members), `flaws` (deliberate gaps). Sizes and generation times of every scale:
+//! `people` (members), `flaws` (deliberate gaps), `life` (a year of meetings, studies and
+//! training, with their gaps). Sizes and generation times of every scale:
 //! `cargo run -p jiceng-synth --release --example sizes` (province ≈ 0.5 s in release mode).
 
 mod flaws;
 mod identity;
+mod life;
 mod names;
 mod people;
 mod systems;
@@ -27,7 +29,7 @@ mod transfers;
 mod tree;
 
 use chrono::NaiveDate;
-use jiceng_store::seed::{LoadReport, MemberSeed, OrgSeed, TeamSeed, UserSeed};
+use jiceng_store::seed::{LifeSeed, LoadReport, MemberSeed, OrgSeed, TeamSeed, UserSeed};
 use jiceng_types::{Role, Scope};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -98,6 +100,7 @@ impl Scale {
                 companies: 5,
                 joint: 1,
                 social: 2,
+                life: true,
             },
             Scale::County | Scale::Province => Params {
                 towns: 14,
@@ -115,6 +118,9 @@ impl Scale {
                 companies: 280,
                 joint: 14,
                 social: 48,
+                // A province's year of meetings (some four million records) would not load in
+                // the minute the province load is allowed.
+                life: self == Scale::County,
             },
         }
     }
@@ -157,6 +163,9 @@ pub struct County {
     pub users: Vec<UserSeed>,
     /// Leadership teams (班子), in office and before; members by index into `members`.
     pub teams: Vec<TeamSeed>,
+    /// A year of organizational life (groups, the 第一议题 register, meetings, appraisals,
+    /// training); empty at province scale.
+    pub life: LifeSeed,
     /// The county's (or province's) name, e.g. `龙泉县`.
     pub name: String,
 }
@@ -184,7 +193,12 @@ pub fn generate(scale: Scale, seed: u64, today: NaiveDate) -> County {
     identity::assign(&orgs, &mut members, seed, today);
     let users = accounts(&orgs, &members, demo_town, demo_branch, &mut rng, &namer);
     let teams = teams::assign(&orgs, &members, &namer, seed, today, &keep);
-    County { orgs, members, users, teams, name }
+    let life = if params.life {
+        life::generate(&orgs, &members, &teams, &users, &name, seed, today, &keep)
+    } else {
+        LifeSeed::default()
+    };
+    County { orgs, members, users, teams, life, name }
 }
 
 /// The demo accounts: one per role, at sensible organizations.
@@ -231,9 +245,10 @@ pub async fn load(db: &jiceng_store::Db, county: &County, password: &str) -> jic
     let scope = Scope::cli();
     let meta = jiceng_store::Meta::cli();
     let c = county;
-    let report =
-        jiceng_store::seed::load_with_teams(db, &scope, &meta, &c.orgs, &c.members, &c.users, &c.teams, password)
-            .await?;
+    let report = jiceng_store::seed::load_with_life(
+        db, &scope, &meta, &c.orgs, &c.members, &c.users, &c.teams, &c.life, password,
+    )
+    .await?;
     transfers::load(db, county).await?;
     Ok(report)
 }

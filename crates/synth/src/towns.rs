@@ -60,6 +60,8 @@ pub(crate) struct Params {
     pub joint: usize,
     /// Social organizations.
     pub social: usize,
+    /// A year of organizational life (meetings, studies, training) is generated.
+    pub life: bool,
 }
 
 /// Draw the members of one village (or community): mostly 20–90, a few larger (not at the tiny
