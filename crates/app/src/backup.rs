@@ -38,11 +38,72 @@ pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
+/// Where the attachments of a backup file are kept: a folder beside it (`FILE.attachments`).
+fn attachments_of(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".attachments");
+    PathBuf::from(name)
+}
+
+/// Copy a folder tree (files and sub-folders; attachments are plain files).
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<u64> {
+    std::fs::create_dir_all(to).with_context(|| format!("无法创建 {}", to.display()))?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from).with_context(|| format!("无法读取 {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            n += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).with_context(|| format!("无法复制 {}", entry.path().display()))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Copy the data directory's attachments (meeting photos and scans) beside the backup file.
+fn backup_attachments(args: &BackupArgs) -> anyhow::Result<()> {
+    let from = args.db.data_dir.join("attachments");
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let to = attachments_of(&args.file);
+    if to.exists() {
+        anyhow::bail!("附件备份目录 {} 已存在，请换一个文件名", to.display());
+    }
+    let n = copy_tree(&from, &to)?;
+    println!("附件已备份到 {}（{} 个文件）。", to.display(), n);
+    Ok(())
+}
+
+/// Put the attachments kept beside a backup file back into the data directory (the current ones
+/// kept aside).
+fn restore_attachments(args: &BackupArgs) -> anyhow::Result<()> {
+    let from = attachments_of(&args.file);
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let current = args.db.data_dir.join("attachments");
+    if current.exists() {
+        let aside =
+            args.db.data_dir.join(format!("attachments.before-restore-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")));
+        std::fs::rename(&current, &aside).with_context(|| format!("无法移开当前附件目录 {}", current.display()))?;
+        println!("原附件目录已保存为 {}。", aside.display());
+    }
+    let n = copy_tree(&from, &current)?;
+    println!("已恢复附件 {} 个。", n);
+    Ok(())
+}
+
 /// Run `jiceng backup`.
 pub async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     let url = config::url(&args.db)?;
     if !url.starts_with("sqlite:") {
-        return pg_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &args.file.to_string_lossy(), &url]);
+        let code =
+            pg_tool("pg_dump", &["--format=custom", "--no-owner", "--file", &args.file.to_string_lossy(), &url])?;
+        backup_attachments(&args)?;
+        return Ok(code);
     }
     if args.file.exists() {
         anyhow::bail!("备份文件 {} 已存在，请换一个文件名", args.file.display());
@@ -60,6 +121,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
     .await
     .map_err(|e| anyhow::anyhow!(config::describe(&e)))?;
     println!("已备份到 {}（{:.1} MB）。", args.file.display(), size as f64 / 1e6);
+    backup_attachments(&args)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,10 +129,12 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<ExitCode> {
 pub async fn restore(args: BackupArgs) -> anyhow::Result<ExitCode> {
     let url = config::url(&args.db)?;
     if !url.starts_with("sqlite:") {
-        return pg_tool(
+        let code = pg_tool(
             "pg_restore",
             &["--clean", "--if-exists", "--no-owner", "--dbname", &url, &args.file.to_string_lossy()],
-        );
+        )?;
+        restore_attachments(&args)?;
+        return Ok(code);
     }
     if args.db.db.is_some() {
         anyhow::bail!("SQLite 的恢复按数据目录进行，请使用 --data-dir 而不是 --db");
@@ -101,6 +165,7 @@ pub async fn restore(args: BackupArgs) -> anyhow::Result<ExitCode> {
         println!("原数据库已保存为 {}。", aside.display());
     }
     std::fs::rename(&incoming, &current).with_context(|| format!("无法放置 {}", current.display()))?;
+    restore_attachments(&args)?;
     let db = config::open_migrated(&args.db).await?;
     audit::record(
         &db,

@@ -28,7 +28,7 @@ pub enum Command {
     /// 管理账号
     #[command(subcommand)]
     User(UserCmd),
-    /// 从 Excel/CSV 导入党员或党组织
+    /// 从 Excel/CSV 导入党员、党组织、会议记录或“第一议题”学习内容
     #[command(subcommand)]
     Import(ImportCmd),
     /// 把党员或党组织名单导出为 Excel/CSV
@@ -41,6 +41,30 @@ pub enum Command {
     /// 审计记录
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// 检查组织生活（三会一课、主题党日、第一议题、学时等）并列出问题
+    Check(CheckArgs),
+}
+
+/// `jiceng check [--org CODE] --from DATE --to DATE [--format json|table]`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// 只检查该组织（代码）及其下级
+    #[arg(long)]
+    pub org: Option<String>,
+    /// 检查期间的开始日期（如 2025-01-01）
+    #[arg(long)]
+    pub from: String,
+    /// 检查期间的结束日期（如 2025-12-31）
+    #[arg(long)]
+    pub to: String,
+    /// 以该日为“今天”判断是否逾期（默认今天）
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// 输出格式
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
 /// Where the data lives.
@@ -184,6 +208,10 @@ pub enum ImportCmd {
     Members(ImportArgs),
     /// 导入党组织（组织名称、组织代码、上级组织、组织类别、所属领域、成立日期、本届届满日期）
     Orgs(ImportArgs),
+    /// 导入以往的会议记录（组织名称/组织代码、会议类型、日期、主题、应到人数、实到人数、缺席人员、第一议题；重复导入不重复登记）
+    Meetings(ImportArgs),
+    /// 导入“第一议题”学习内容（标题、发布日期、学习时限(天)、适用层级、来源、备注；--org 指定登记册所属的县委）
+    StudyItems(ImportArgs),
 }
 
 /// Arguments of an import.

@@ -1,5 +1,5 @@
-//! `jiceng import members|orgs FILE` and `jiceng export members|orgs -o FILE`, run as the
-//! command-line operator (every change audited as 命令行).
+//! `jiceng import members|orgs|meetings|study-items FILE` and `jiceng export members|orgs -o FILE`,
+//! run as the command-line operator (every change audited as 命令行).
 //!
 //! Import exit codes: 0 when no row is rejected, 2 when some are (the good rows are still
 //! imported unless `--dry-run`), 1 when the file cannot be read at all.
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use jiceng_exchange::{ImportOptions, Limits};
 use jiceng_store::export::{self, Format as FileFormat};
+use jiceng_store::meeting::import as meeting_import;
 use jiceng_store::member::import::{self as member_import, Summary};
 use jiceng_store::{Db, Meta, org};
 use jiceng_types::{OrgCode, Scope};
@@ -28,11 +29,19 @@ async fn within(db: &Db, scope: &Scope, code: &Option<String>) -> anyhow::Result
     }
 }
 
+/// The file limits of command-line imports: the operator on the server may import a whole
+/// province's roster or years of records (the web keeps 50 MB).
+fn cli_limits() -> Limits {
+    Limits { max_file_bytes: 1024 * 1024 * 1024, ..Limits::default() }
+}
+
 /// Run an import command.
 pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
     let (kind, args) = match cmd {
         ImportCmd::Members(a) => ("members", a),
         ImportCmd::Orgs(a) => ("orgs", a),
+        ImportCmd::Meetings(a) => ("meetings", a),
+        ImportCmd::StudyItems(a) => ("study_items", a),
     };
     let ImportArgs { db: db_args, file, org: org_code, dry_run, format } = args;
     let bytes = match std::fs::read(&file) {
@@ -51,8 +60,7 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
         Some(o) => Scope::cli_within(o.path.clone()),
         None => scope,
     };
-    // The operator on the server may import a whole province's roster (the web keeps 50 MB).
-    let limits = Limits { max_file_bytes: 1024 * 1024 * 1024, ..Limits::default() };
+    let limits = cli_limits();
     let options = ImportOptions::default();
     let summary: Summary = if kind == "members" {
         let parsed = match jiceng_exchange::import_members(&bytes, &name, &limits, &options) {
@@ -72,6 +80,16 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!(describe(&e)))?
                 .summary
+        }
+    } else if kind == "meetings" || kind == "study_items" {
+        let outcome = if kind == "meetings" {
+            import_meetings(&db, &scope, &meta, &bytes, &name, within.as_ref(), dry_run).await?
+        } else {
+            import_study_items(&db, &scope, &meta, &bytes, &name, dry_run).await?
+        };
+        match outcome {
+            Some(summary) => summary,
+            None => return Ok(ExitCode::FAILURE),
         }
     } else {
         let parsed = match jiceng_exchange::import_orgs(&bytes, &name, &limits, &options) {
@@ -136,4 +154,58 @@ pub async fn export(cmd: ExportCmd) -> anyhow::Result<ExitCode> {
     std::fs::write(&output, bytes).with_context(|| format!("无法写入 {}", output.display()))?;
     println!("已导出 {n} 条到 {}。", output.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `jiceng import meetings`: past meeting records. `None` when the file cannot be read (the reason
+/// is printed).
+async fn import_meetings(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    bytes: &[u8],
+    name: &str,
+    within: Option<&org::Org>,
+    dry_run: bool,
+) -> anyhow::Result<Option<Summary>> {
+    let parsed = match jiceng_exchange::import_meetings(bytes, name, &cli_limits(), &ImportOptions::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return Ok(None);
+        }
+    };
+    let plan =
+        meeting_import::plan_meetings(db, scope, parsed, within).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    if dry_run {
+        return Ok(Some(plan.summary()));
+    }
+    let summary =
+        meeting_import::apply_meetings(db, scope, meta, plan, name).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    Ok(Some(summary))
+}
+
+/// `jiceng import study-items`: the 第一议题 register, kept by the `--org` organization (or the
+/// only county). `None` when the file cannot be read (the reason is printed).
+async fn import_study_items(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    bytes: &[u8],
+    name: &str,
+    dry_run: bool,
+) -> anyhow::Result<Option<Summary>> {
+    let parsed = match jiceng_exchange::import_study_items(bytes, name, &cli_limits(), &ImportOptions::default()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return Ok(None);
+        }
+    };
+    let plan = meeting_import::plan_study_items(db, scope, parsed).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    if dry_run {
+        return Ok(Some(plan.summary()));
+    }
+    let summary =
+        meeting_import::apply_study_items(db, scope, meta, plan).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+    Ok(Some(summary))
 }

@@ -3,6 +3,7 @@
 //! Errors are printed as one readable line in Chinese, with a non-zero exit code; no backtraces.
 
 mod backup;
+mod check_cmd;
 mod cli;
 mod config;
 mod demo;
@@ -65,6 +66,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(cmd) => exchange_cmd::export(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
+        Command::Check(args) => check_cmd::run(args).await,
         Command::Audit(AuditCmd::Verify(args)) => {
             let db = config::open_migrated(&args).await?;
             let report = jiceng_store::audit::verify(&db).await?;

@@ -29,7 +29,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!(" 此密码只显示这一次。首次登录后必须修改密码。");
         println!("================================================================");
     }
-    let state = AppState::new(db, WebConfig { tls: args.tls, trust_forwarded: args.trust_forwarded });
+    let state = AppState::new(
+        db,
+        WebConfig { tls: args.tls, trust_forwarded: args.trust_forwarded, data_dir: Some(args.db.data_dir.clone()) },
+    );
     let app = jiceng_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

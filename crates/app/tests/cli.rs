@@ -56,6 +56,7 @@ fn every_command_has_help() {
         vec!["backup", "--help"],
         vec!["restore", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["check", "--help"],
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_jiceng")).args(&cmd).output().expect("run");
         assert!(o.status.success(), "{cmd:?}: {}", text(&o));
@@ -102,9 +103,15 @@ fn demo_users_backup_restore_and_audit() {
     assert_eq!(o.status.code(), Some(1));
 
     // Online backup, a change after it, then restore: the change is gone and the chain is intact.
+    // The meeting attachments in the data directory go with the backup and come back with it.
+    let photo = d.0.join("attachments").join("1");
+    std::fs::create_dir_all(&photo).unwrap();
+    std::fs::write(photo.join("a1"), b"\xFF\xD8\xFF photo").unwrap();
     let backup = d.0.join("backup.db");
     let o = jiceng(&["backup", backup.to_str().unwrap()], &d.0);
     assert!(o.status.success(), "{}", text(&o));
+    assert!(d.0.join("backup.db.attachments/1/a1").is_file(), "{}", text(&o));
+    std::fs::write(photo.join("after"), b"added after the backup").unwrap();
     let o = jiceng(&["backup", backup.to_str().unwrap()], &d.0);
     assert_eq!(o.status.code(), Some(1), "refuses to overwrite");
     let o = jiceng(&["user", "add", "afterbackup", "--name", "备份后", "--role", "audit_admin"], &d.0);
@@ -112,6 +119,7 @@ fn demo_users_backup_restore_and_audit() {
     let o = jiceng(&["restore", backup.to_str().unwrap()], &d.0);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("审计链完整"), "{}", text(&o));
+    assert!(photo.join("a1").is_file() && !photo.join("after").exists(), "attachments as at the backup");
     let list = jiceng(&["user", "list", "--format", "json"], &d.0);
     let users: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     assert!(users.as_array().unwrap().iter().all(|u| u["username"] != "afterbackup"));
@@ -183,4 +191,42 @@ fn a_data_dir_without_its_field_key_is_refused() {
     std::fs::write(&key, saved).unwrap();
     let o = jiceng(&["user", "list"], &d.0);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn check_prints_the_findings_of_organizational_life() {
+    let d = Dir::new("check");
+    let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let today = chrono::Utc::now().date_naive();
+    let from = (today - chrono::Duration::days(365)).to_string();
+    let to = today.to_string();
+    let o = jiceng(&["check", "--from", &from, "--to", &to, "--format", "json"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    let findings = v["findings"].as_array().expect("findings array");
+    assert!(!findings.is_empty(), "the demo county has gaps to find");
+    for f in findings {
+        for key in ["org_code", "org_name", "rule_id", "period", "severity", "message"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+        assert!(["notice", "warning", "error"].contains(&f["severity"].as_str().unwrap()), "{f}");
+    }
+    let rules: std::collections::BTreeSet<&str> = findings.iter().filter_map(|f| f["rule_id"].as_str()).collect();
+    assert!(rules.contains("first_agenda.not_studied") || rules.contains("first_agenda.late"), "{rules:?}");
+    // Limited to one branch (a branch has no subordinates): every finding is that branch's.
+    let branch = findings.iter().find(|f| f["rule_id"].as_str().unwrap().starts_with("branch.")).expect("a branch");
+    let code = branch["org_code"].as_str().unwrap().to_string();
+    let o = jiceng(&["check", "--org", &code, "--from", &from, "--to", &to, "--format", "json"], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mine = v["findings"].as_array().unwrap();
+    assert!(!mine.is_empty() && mine.len() < findings.len());
+    assert!(mine.iter().all(|f| f["org_code"] == code.as_str()), "{mine:?}");
+    // The table format, and a bad date refused in one Chinese line with exit code 1.
+    let o = jiceng(&["check", "--from", &from, "--to", &to], &d.0);
+    assert!(o.status.success() && text(&o).contains("共 "), "{}", text(&o));
+    let o = jiceng(&["check", "--from", "2025-13-01", "--to", &to], &d.0);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--from 日期有误"), "{}", text(&o));
 }

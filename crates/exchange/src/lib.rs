@@ -12,10 +12,13 @@
 //!   [`RowError`], [`Warning`]).
 //! - [`member`], [`org`]: row validation into [`member::MemberRow`] / [`org::OrgRow`], export
 //!   layouts and templates.
+//! - [`meeting`]: past meeting records and the 第一议题 study register into
+//!   [`meeting::MeetingRow`] / [`meeting::StudyItemRow`], and their templates.
 //! - [`write`](mod@write): [`write::write_xlsx`] and [`write::write_csv`], safe against formula injection.
 
 pub mod cell;
 pub mod import;
+pub mod meeting;
 pub mod member;
 pub mod org;
 pub mod read;
@@ -27,6 +30,10 @@ pub mod fuzzing;
 
 pub use cell::Cell;
 pub use import::{ImportError, ParsedImport, RowError, Warning};
+pub use meeting::{
+    MeetingRow, StudyItemRow, import_meetings, import_study_items, meeting_template, parse_meetings, parse_study_items,
+    study_item_template,
+};
 pub use member::{ImportOptions, MemberRow, import_members, member_template, parse_members, parse_members_owned};
 pub use org::{OrgRow, import_orgs, org_template, parse_orgs};
 pub use read::{Limits, ReadError, Table, read_table};
