@@ -200,6 +200,50 @@ for (const width of [360, 1280]) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Organizational life: quick entry of a meeting record on a phone (375 × 740).
+await test('phone 375: a branch secretary records a meeting by quick entry', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await login(page, 'secretary');
+  // From the navigation (a collapsed menu on a phone) to the records, then quick entry.
+  await page.click('.navmenu summary');
+  await Promise.all([page.waitForNavigation(), page.click('.sidenav a[href="/meetings"]')]);
+  await Promise.all([page.waitForNavigation(), page.click('#quick-entry')]);
+  assert.match(await page.textContent('h1'), /快速录入/);
+  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  assert.ok(fits, 'the quick-entry page fits the phone width');
+  const ticks = page.locator('#quick-form input[name=present]');
+  const total = await ticks.count();
+  assert.ok(total >= 2, `the roster is listed (${total})`);
+  assert.equal(await page.locator('#quick-form input[name=present]:checked').count(), total, 'everyone present by default');
+  // The reason fields show only for those marked absent.
+  assert.equal(await page.locator('#quick-form [data-absent-reason]:visible').count(), 0);
+  const row = page.locator('#quick-form .attendee').nth(1);
+  const name = (await row.locator('label').textContent()).trim();
+  await row.locator('input[name=present]').uncheck();
+  const reason = row.locator('[data-absent-reason]');
+  await reason.waitFor({ state: 'visible' });
+  await reason.fill('外出务工');
+  assert.match(await page.textContent('[data-attendance-count]'), new RegExp(`实到 ${total - 1} / 应到 ${total}`));
+  await page.fill('#quick-form input[name=topic]', '浏览器快速录入测试');
+  await page.screenshot({ path: join(artifacts, 'meeting-quick-phone.png'), fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('#quick-form button[type=submit]')]);
+  assert.match(new URL(page.url()).pathname, /^\/meetings\/\d+$/);
+  assert.match(await page.textContent('.flash'), /已记录/);
+  assert.match(await page.textContent('h1'), /浏览器快速录入测试/);
+  assert.equal((await page.textContent('#attendance-count')).trim(), `应到 ${total} 人，实到 ${total - 1} 人`);
+  assert.match(await page.textContent('#absentees'), new RegExp(`${name}（外出务工）`));
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the record fits too');
+  await page.screenshot({ path: join(artifacts, 'meeting-recorded-phone.png'), fullPage: true });
+  assert.deepEqual(problems, [], 'no CSP violations or script errors');
+  await ctx.close();
+});
+// ---------------------------------------------------------------------------------------------
+
 await browser.close();
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));

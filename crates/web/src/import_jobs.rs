@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use jiceng_exchange::{ImportOptions, Limits, OrgRow, ParsedImport, RowError, Warning};
+use jiceng_store::meeting::import::{self as meeting_import, MeetingPlan, StudyPlan};
 use jiceng_store::member::import::{self as member_import, FieldChange, Plan, PlanItem, Summary};
 use jiceng_store::{Db, Meta, org};
 use jiceng_types::{Scope, UserId};
@@ -27,14 +28,23 @@ pub enum Kind {
     Members,
     /// 党组织
     Orgs,
+    /// 会议记录 (past meetings, counts only)
+    Meetings,
+    /// “第一议题”学习内容
+    StudyItems,
 }
 
 impl Kind {
+    /// Every kind, in the order of the import page's tabs.
+    pub const ALL: [Kind; 4] = [Kind::Members, Kind::Orgs, Kind::Meetings, Kind::StudyItems];
+
     /// From the URL.
     pub fn parse(s: &str) -> Option<Kind> {
         match s {
             "members" => Some(Kind::Members),
             "orgs" => Some(Kind::Orgs),
+            "meetings" => Some(Kind::Meetings),
+            "study_items" => Some(Kind::StudyItems),
             _ => None,
         }
     }
@@ -44,6 +54,8 @@ impl Kind {
         match self {
             Kind::Members => "members",
             Kind::Orgs => "orgs",
+            Kind::Meetings => "meetings",
+            Kind::StudyItems => "study_items",
         }
     }
 
@@ -52,8 +64,30 @@ impl Kind {
         match self {
             Kind::Members => "党员",
             Kind::Orgs => "党组织",
+            Kind::Meetings => "会议记录",
+            Kind::StudyItems => "第一议题学习内容",
         }
     }
+
+    /// The columns of the preview table of a kind previewed as [`RecordRow`]s.
+    pub fn record_headers(self) -> &'static [&'static str] {
+        match self {
+            Kind::Meetings => &["党组织", "日期", "会议类型", "主题", "应到/实到", "第一议题"],
+            Kind::StudyItems => &["标题", "发布日期", "适用层级", "学习时限"],
+            Kind::Members | Kind::Orgs => &[],
+        }
+    }
+}
+
+/// A meeting or study item as previewed: new or already stored.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    /// Excel row.
+    pub row: u32,
+    /// Already stored: nothing will be written.
+    pub unchanged: bool,
+    /// The cells, in the order of [`Kind::record_headers`].
+    pub cells: Vec<String>,
 }
 
 /// A new member as previewed.
@@ -93,6 +127,8 @@ pub struct Preview {
     pub new_rows: Vec<NewRow>,
     /// The first changed members, with their changes.
     pub changed_rows: Vec<ChangedRow>,
+    /// Meetings and study items: the first rows, new and unchanged.
+    pub records: Vec<RecordRow>,
 }
 
 impl Preview {
@@ -117,7 +153,53 @@ impl Preview {
                 _ => {}
             }
         }
-        Preview { rejected_rows: rejected_rows(&summary.rejected), summary, new_rows, changed_rows }
+        Preview {
+            rejected_rows: rejected_rows(&summary.rejected),
+            summary,
+            new_rows,
+            changed_rows,
+            records: Vec::new(),
+        }
+    }
+
+    fn of_meetings(plan: &MeetingPlan) -> Preview {
+        let records = plan
+            .items
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|m| RecordRow {
+                row: m.excel_row,
+                unchanged: m.existing.is_some(),
+                cells: vec![
+                    m.org.name.clone(),
+                    m.input.held_on.to_string(),
+                    meeting_import::kinds_label(&m.input.kinds),
+                    m.input.topic.clone(),
+                    format!("{}/{}", m.input.expected, m.input.present),
+                    m.study_titles.join("；"),
+                ],
+            })
+            .collect();
+        Preview { records, ..Preview::of(plan.summary(), &[]) }
+    }
+
+    fn of_study_items(plan: &StudyPlan) -> Preview {
+        let records = plan
+            .items
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|s| RecordRow {
+                row: s.excel_row,
+                unchanged: s.existing,
+                cells: vec![
+                    s.input.title.clone(),
+                    s.input.published_on.to_string(),
+                    s.input.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、"),
+                    s.input.within_days.map_or_else(|| "按县里设置".to_string(), |d| format!("{d}天")),
+                ],
+            })
+            .collect();
+        Preview { records, ..Preview::of(plan.summary(), &[]) }
     }
 
     /// True if confirming would change anything.
@@ -139,6 +221,8 @@ pub fn rejected_rows(errors: &[RowError]) -> usize {
 enum Pending {
     Members(Plan),
     Orgs(ParsedImport<OrgRow>),
+    Meetings(MeetingPlan),
+    StudyItems(StudyPlan),
 }
 
 /// Where a job stands.
@@ -354,6 +438,12 @@ impl ImportJobs {
                 Pending::Orgs(parsed) => {
                     org::import::import(&db, &scope, &meta, parsed, within.as_ref(), false).await.map(|s| (s, None))
                 }
+                Pending::Meetings(plan) => {
+                    meeting_import::apply_meetings(&db, &scope, &meta, plan, &file_name).await.map(|s| (s, None))
+                }
+                Pending::StudyItems(plan) => {
+                    meeting_import::apply_study_items(&db, &scope, &meta, plan).await.map(|s| (s, None))
+                }
             };
             let mut j = lock(&shared);
             j.stage = match outcome {
@@ -427,6 +517,28 @@ async fn check(
             let preview = Preview::of(summary, &[]);
             Ok((preview, Pending::Orgs(parsed)))
         }
+        Kind::Meetings => {
+            let parsed = tokio::task::spawn_blocking(move || jiceng_exchange::parse_meetings(&table, &options))
+                .await
+                .map_err(|_| "校验时出错".to_string())?
+                .map_err(|e| e.to_string())?;
+            set(Stage::Comparing { rows: parsed.rows.len() });
+            let plan = meeting_import::plan_meetings(db, scope, parsed, within)
+                .await
+                .map_err(|e| crate::error::store_message(&e))?;
+            Ok((Preview::of_meetings(&plan), Pending::Meetings(plan)))
+        }
+        Kind::StudyItems => {
+            let parsed = tokio::task::spawn_blocking(move || jiceng_exchange::parse_study_items(&table, &options))
+                .await
+                .map_err(|_| "校验时出错".to_string())?
+                .map_err(|e| e.to_string())?;
+            set(Stage::Comparing { rows: parsed.rows.len() });
+            let plan = meeting_import::plan_study_items(db, scope, parsed)
+                .await
+                .map_err(|e| crate::error::store_message(&e))?;
+            Ok((Preview::of_study_items(&plan), Pending::StudyItems(plan)))
+        }
     }
 }
 
@@ -448,5 +560,8 @@ mod tests {
         assert_eq!(Stage::Checking { rows: 12 }.describe(), "已读取 12 行，正在逐行校验…");
         assert_eq!(Kind::parse("members"), Some(Kind::Members));
         assert_eq!(Kind::parse("x"), None);
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.key()), Some(k));
+        }
     }
 }

@@ -28,6 +28,9 @@ pub struct WebConfig {
     pub tls: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded: bool,
+    /// The data directory: meeting attachments are stored under it (`attachments/…`). Without
+    /// one, uploads are refused.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Shared state of every handler.

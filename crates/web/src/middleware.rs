@@ -62,8 +62,10 @@ pub const FILE_TIME_LIMIT: Duration = Duration::from_secs(600);
 /// Answer 408 when a request takes longer than its limit.
 async fn time_limit(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let file = (req.method() == Method::POST && path.starts_with("/import/"))
-        || (req.method() == Method::GET && (path.ends_with("/export") || path.starts_with("/import/")));
+    let file = (req.method() == Method::POST
+        && (path.starts_with("/import/") || crate::pages::meetings::is_attachment_upload(path)))
+        || (req.method() == Method::GET
+            && (path.ends_with("/export") || path.starts_with("/import/") || path.starts_with("/attachments/")));
     let api = path.starts_with("/api/");
     let rid = request_id(req.headers());
     match tokio::time::timeout(if file { FILE_TIME_LIMIT } else { TIME_LIMIT }, next.run(req)).await {
@@ -83,8 +85,15 @@ pub const BODY_LIMIT: usize = 2 << 20;
 /// over it is refused at once, a streamed body is cut off when it passes it (the extractors then
 /// answer 413).
 async fn limit_body(req: Request, next: Next) -> Response {
-    let upload = req.method() == Method::POST && req.uri().path().starts_with("/import/");
-    let limit = if upload { crate::pages::import::UPLOAD_LIMIT } else { BODY_LIMIT };
+    let attachments = req.method() == Method::POST && crate::pages::meetings::is_attachment_upload(req.uri().path());
+    let upload = attachments || (req.method() == Method::POST && req.uri().path().starts_with("/import/"));
+    let limit = if attachments {
+        crate::pages::meetings::UPLOAD_LIMIT
+    } else if upload {
+        crate::pages::import::UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    };
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         let rid = request_id(req.headers());
@@ -97,7 +106,9 @@ async fn limit_body(req: Request, next: Next) -> Response {
             )
             .into_response()
         } else {
-            let msg = if upload {
+            let msg = if attachments {
+                "附件过大：一次上传的文件合计不能超过50MB，每个文件不能超过10MB。"
+            } else if upload {
                 "文件过大：网页导入不能超过50MB，请拆分后分批导入。"
             } else {
                 "提交的内容过大（不能超过2MB）。"

@@ -32,11 +32,6 @@ pub struct Area {
 /// The capability areas not yet open, in navigation order.
 pub const AREAS: &[Area] = &[
     Area {
-        key: "meetings",
-        label: "组织生活",
-        about: "“三会一课”、主题党日、组织生活会、民主评议党员和“第一议题”学习，自动生成台账与提醒。",
-    },
-    Area {
         key: "recruit", label: "发展党员", about: "五个阶段二十五个步骤的全程记录、时间间隔校验与文书生成。"
     },
     Area {
@@ -91,6 +86,16 @@ impl Ctx {
         }
         if s.can(Right::ReadMembers) {
             nav.push(item("/transfers", "组织关系转接", active, "transfers"));
+        }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/meetings", "组织生活", active, "meetings"));
+        }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/compliance", "组织生活检查", active, "compliance"));
+        }
+        if s.can(Right::ReadMembers) {
+            nav.push(item("/study-items", "第一议题", active, "study_items"));
+            nav.push(item("/training", "教育培训", active, "training"));
         }
         if s.can(Right::ReadMembers) {
             nav.push(item("/quality", "数据质量", active, "quality"));
@@ -168,6 +173,7 @@ pub fn flash_message(key: &str) -> Option<&'static str> {
         "letter_issued" => "介绍信已开具，请打印后交党员本人。",
         "receipt_recorded" => "回执已登记，该党员已从本县名册转出。",
         "import_undone" => "上次导入已撤销：新增的党员已删除，更新的党员已恢复原值。",
+        "rules_saved" => "规则参数已保存，所有检查立即按新参数计算。",
         "import_cancelled" => "已取消，本次导入未写入任何数据。",
         _ => return None,
     })

@@ -27,6 +27,8 @@ pub struct HomePage {
     can_users: bool,
     can_audit: bool,
     can_security: bool,
+    /// The user's own branch's organizational-life to-do.
+    todo: Option<super::compliance::Todo>,
 }
 
 /// Query carrying a notice key.
@@ -55,7 +57,9 @@ pub async fn show(State(state): State<AppState>, me: Me, Query(q): Query<DoneQue
         if totals.is_some() { org::team::term_reminders(&state.db, s, today).await? } else { Vec::new() };
     let reminder_total = reminders.len();
     reminders.truncate(10);
+    let todo = super::compliance::todo(&state, &me).await?;
     Ok(HomePage {
+        todo,
         ctx: Ctx::new(&me, "首页", "home").with_flash(q.done.as_deref()),
         reminders,
         reminder_total,

@@ -29,6 +29,8 @@ fn can(scope: &Scope, kind: Kind) -> bool {
     match kind {
         Kind::Members => scope.can(Right::WriteRecords),
         Kind::Orgs => scope.can(Right::WriteOrgs),
+        Kind::Meetings => scope.can(Right::WriteRecords),
+        Kind::StudyItems => scope.can(Right::CountySettings),
     }
 }
 
@@ -61,7 +63,7 @@ async fn index_page(
 ) -> Result<IndexPage, PageError> {
     let s = me.scope();
     let last = if s.can(Right::WriteRecords) { member_import::last_batch(&state.db, s).await? } else { None };
-    let kinds = [Kind::Members, Kind::Orgs].into_iter().filter(|k| can(s, *k)).map(|k| (k.key(), k.label())).collect();
+    let kinds = Kind::ALL.into_iter().filter(|k| can(s, *k)).map(|k| (k.key(), k.label())).collect();
     Ok(IndexPage {
         ctx: Ctx::new(me, "Excel导入", "import"),
         kind: kind.key(),
@@ -77,7 +79,7 @@ fn allowed_kind(me: &Me, asked: &str) -> Option<Kind> {
     let s = me.scope();
     match Kind::parse(asked) {
         Some(k) if can(s, k) => Some(k),
-        _ => [Kind::Members, Kind::Orgs].into_iter().find(|k| can(s, *k)),
+        _ => Kind::ALL.into_iter().find(|k| can(s, *k)),
     }
 }
 
@@ -108,6 +110,8 @@ pub async fn template(
     let (bytes, title, ascii) = match kind {
         Kind::Members => (jiceng_exchange::member_template(), "党员信息导入模板", "member-template"),
         Kind::Orgs => (jiceng_exchange::org_template(), "党组织导入模板", "org-template"),
+        Kind::Meetings => (jiceng_exchange::meeting_template(), "会议记录导入模板", "meeting-template"),
+        Kind::StudyItems => (jiceng_exchange::study_item_template(), "第一议题学习内容导入模板", "study-item-template"),
     };
     let bytes = bytes.map_err(|e| StoreError::Corrupt(format!("template: {e}")))?;
     Ok(super::files::download(bytes, title, ascii, jiceng_store::export::Format::Xlsx))
@@ -178,7 +182,8 @@ pub async fn upload(
             )),
             Some(_) => {}
         }
-        if !org_text.trim().is_empty() {
+        // The register is kept by the user's own organization: no organization to choose.
+        if !org_text.trim().is_empty() && kind != Kind::StudyItems {
             match org::resolve(&state.db, me.scope(), "org", &org_text).await? {
                 Ok(o) => within = Some(o),
                 Err(e) => errors.push(e),
@@ -237,6 +242,7 @@ pub struct JobPage {
     token: String,
     kind: &'static str,
     kind_label: &'static str,
+    record_headers: &'static [&'static str],
     file_name: String,
     within: String,
     view: View,
@@ -296,6 +302,7 @@ pub async fn job(
         token,
         kind: kind.key(),
         kind_label: kind.label(),
+        record_headers: kind.record_headers(),
         file_name,
         within,
         view,

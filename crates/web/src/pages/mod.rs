@@ -2,19 +2,27 @@
 //! store function and renders one template.
 
 pub mod account;
+pub mod appraisal;
 pub mod areas;
 pub mod audit;
+pub mod compliance;
 pub mod files;
 pub mod home;
 pub mod import;
+pub mod ledgers;
 pub mod login;
+pub mod meeting_forms;
+pub mod meetings;
 pub mod member_forms;
 pub mod members;
 pub mod org_forms;
 pub mod org_team;
 pub mod orgs;
+pub mod party_groups;
 pub mod quality;
 pub mod security;
+pub mod study_items;
+pub mod training;
 pub mod transfers;
 pub mod users;
 

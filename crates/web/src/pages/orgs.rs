@@ -205,6 +205,7 @@ pub struct DetailPage {
     can_add_child: bool,
     can_restructure: bool,
     show_members: bool,
+    can_record: bool,
     subtree_orgs: i64,
     subtree_members: i64,
 }
@@ -238,6 +239,7 @@ pub async fn detail(
         can_add_child: write && !o.kind.is_branch(),
         can_restructure: write && !s.is_root(&o.path) && o.parent_id.is_some(),
         show_members: s.can(Right::ReadMembers),
+        can_record: s.can(Right::WriteRecords) && active,
         nodes: nodes.iter().map(|n| NodeView::of(n, s)).collect(),
         show_all: true,
         ancestors,
