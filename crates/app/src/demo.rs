@@ -52,6 +52,12 @@ pub async fn load_if_empty(db: &Db, s: ScaleArg, seed: u64, password: Option<Str
                 generated.as_secs_f64(),
                 started.elapsed().as_secs_f64()
             );
+            if report.meetings > 0 {
+                println!(
+                    "组织生活：{} 条会议记录，{} 条第一议题学习内容，{} 个党小组，{} 次培训。",
+                    report.meetings, report.study_items, report.groups, report.trainings
+                );
+            }
             println!("演示账号（密码均为 {password}）：");
             if (report.users as usize) < county.users.len() {
                 println!("  （已存在的同名账号未改动，保留原密码）");

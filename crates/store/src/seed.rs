@@ -861,12 +861,6 @@ const PARTICIPANT_COLUMNS: &[(&str, Ty)] = &[("training_id", Ty::Int), ("member_
 /// Rows per JSON value.
 const LIFE_CHUNK: usize = 5000;
 
-/// The fingerprint of a record's minutes, exactly as the write path computes it.
-fn minutes_fingerprint(minutes: Option<&str>, min_chars: usize) -> Option<i64> {
-    // Stored as the signed integer with the same 64 bits.
-    minutes.and_then(|m| jiceng_rules::meeting::minutes_hash(m, min_chars)).map(|h| h as i64)
-}
-
 /// Insert the county's organizational life: groups, study items, meetings with everything
 /// attached, appraisal grades and training records. The accounts are in already.
 async fn insert_life(tx: &DatabaseTransaction, life: &LifeSeed, members: &[MemberSeed]) -> StoreResult<()> {
@@ -933,9 +927,10 @@ async fn insert_life(tx: &DatabaseTransaction, life: &LifeSeed, members: &[Membe
     }
 
     // The minutes' fingerprints are the costly part: on every core.
-    let min_chars =
-        usize::try_from(jiceng_rules::meeting::Params::default().get("meeting.minutes_min_chars")).unwrap_or(60);
-    let hashes = crate::crypto::on_all_cores(&life.meetings, |m| minutes_fingerprint(m.minutes.as_deref(), min_chars));
+    let min_chars = jiceng_rules::meeting::Params::default().get("meeting.minutes_min_chars");
+    let hashes = crate::crypto::on_all_cores(&life.meetings, |m| {
+        crate::meeting::minutes_fingerprint(m.minutes.as_deref(), min_chars)
+    });
     if hashes.len() != life.meetings.len() {
         return Err(StoreError::Corrupt("fingerprinting the minutes failed".into()));
     }

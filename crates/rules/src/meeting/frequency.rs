@@ -55,7 +55,7 @@ pub(crate) fn missing_message(rule: &FreqRule, period: Period, group: Option<i64
 pub(crate) fn status(held: u32, timely: u32, required: u32, end: NaiveDate, as_of: NaiveDate) -> CellStatus {
     if held >= required {
         if timely >= required { CellStatus::Held } else { CellStatus::Late }
-    } else if end > as_of {
+    } else if end >= as_of {
         CellStatus::Due
     } else {
         CellStatus::Missing

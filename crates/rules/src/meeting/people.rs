@@ -31,7 +31,7 @@ pub(crate) fn secretary_lectures(ctx: &Ctx<'_>, org: &OrgInput, out: &mut Vec<Fi
         return;
     };
     for span in ctx.spans(Len::Year) {
-        if span.end > ctx.as_of || !exists_throughout(org.created_on, org.ended_on, span.start, span.end) {
+        if span.end >= ctx.as_of || !exists_throughout(org.created_on, org.ended_on, span.start, span.end) {
             continue;
         }
         let mut secretaries: Vec<i64> = Vec::new();
@@ -87,7 +87,7 @@ pub(crate) fn talks(ctx: &Ctx<'_>, org: &OrgInput, ms: &[Row], scratch: &mut Scr
         return;
     }
     for span in ctx.spans(Len::Year) {
-        if span.end > ctx.as_of || !exists_throughout(org.created_on, org.ended_on, span.start, span.end) {
+        if span.end >= ctx.as_of || !exists_throughout(org.created_on, org.ended_on, span.start, span.end) {
             continue;
         }
         let members = &mut scratch.ids;
@@ -95,10 +95,8 @@ pub(crate) fn talks(ctx: &Ctx<'_>, org: &OrgInput, ms: &[Row], scratch: &mut Scr
         members.extend(
             org.members
                 .iter()
-                .filter(|s| {
-                    s.from.is_none_or(|f| f <= span.end && s.to.is_none_or(|t| f <= t))
-                        && s.to.is_none_or(|t| t >= span.start)
-                })
+                // Members all year long: one admitted (or gone) during the year is not held to it.
+                .filter(|s| s.from.is_none_or(|f| f <= span.start) && s.to.is_none_or(|t| t >= span.end))
                 .map(|s| s.member_id),
         );
         if members.is_empty() {
@@ -153,7 +151,7 @@ pub(crate) fn training(ctx: &Ctx<'_>, hours: &[MemberHours], out: &mut Vec<Findi
     let done: Vec<i32> = ctx
         .spans(Len::Year)
         .iter()
-        .filter(|s| s.end <= ctx.as_of)
+        .filter(|s| s.end < ctx.as_of)
         .filter_map(|s| if let Period::Year(y) = s.period { Some(y) } else { None })
         .collect();
     let (Some(&first), Some(&last)) = (done.first(), done.last()) else {

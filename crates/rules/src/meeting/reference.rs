@@ -112,7 +112,7 @@ pub(super) fn evaluate(input: &Input, params: &Params, from: NaiveDate, to: Naiv
                         CellStatus::Held
                     } else if held >= required {
                         CellStatus::Late
-                    } else if end > as_of {
+                    } else if end >= as_of {
                         CellStatus::Due
                     } else {
                         CellStatus::Missing
@@ -259,7 +259,7 @@ fn years(
 ) {
     for year in periods(Len::Year, from, to) {
         let (start, end) = (year.start(), year.end());
-        if end > as_of || !exists_all_days(org.created_on, org.ended_on, start, end) {
+        if end >= as_of || !exists_all_days(org.created_on, org.ended_on, start, end) {
             continue;
         }
         let lecture_rule = match org.kind {
@@ -308,7 +308,7 @@ fn years(
             let members: BTreeSet<i64> = org
                 .members
                 .iter()
-                .filter(|s| days(start, end).any(|d| s.from.is_none_or(|f| f <= d) && s.to.is_none_or(|t| d <= t)))
+                .filter(|s| days(start, end).all(|d| s.from.is_none_or(|f| f <= d) && s.to.is_none_or(|t| d <= t)))
                 .map(|s| s.member_id)
                 .collect();
             let lacking: Vec<i64> = members
@@ -433,7 +433,7 @@ fn same_attendance(
 }
 
 fn training(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate, as_of: NaiveDate, out: &mut Outcome) {
-    for year in periods(Len::Year, from, to).into_iter().filter(|y| y.end() <= as_of) {
+    for year in periods(Len::Year, from, to).into_iter().filter(|y| y.end() < as_of) {
         let Period::Year(y) = year else { continue };
         let orgs: BTreeSet<i64> = input.hours.iter().map(|h| h.org_id).collect();
         for org in orgs {

@@ -22,6 +22,7 @@ pub use model::{
     AttendeeRow, Meeting, MeetingFilter, MeetingRow, RectificationRow, RosterMember, StudyRef, VoteRow, get, list,
     roster,
 };
+pub(crate) use write::minutes_fingerprint;
 pub use write::{create, delete, rectification_done, update};
 
 use jiceng_types::{MeetingKind, Right, Scope};

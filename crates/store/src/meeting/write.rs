@@ -19,7 +19,7 @@ use crate::{Db, Meta};
 /// The similarity fingerprint of minutes at least `min_chars` long (the county's
 /// `meeting.minutes_min_chars` when the record is saved), stored as the signed integer with the
 /// same 64 bits.
-fn minutes_fingerprint(minutes: Option<&str>, min_chars: i64) -> Option<i64> {
+pub(crate) fn minutes_fingerprint(minutes: Option<&str>, min_chars: i64) -> Option<i64> {
     let min = usize::try_from(min_chars).unwrap_or(60);
     minutes.and_then(|m| jiceng_rules::meeting::minutes_hash(m, min)).map(|h| h as i64)
 }

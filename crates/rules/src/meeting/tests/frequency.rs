@@ -55,11 +55,11 @@ fn a_period_not_over_is_due_not_missing() {
         ]
     );
     assert_eq!(found(&o), vec![(THEME, "2025-02".to_string())]);
-    // As of the last day the month is complete; the day before, it is not.
-    let day_before = run(&i, &only(&[(THEME, 1)]), "2025-03-01", "2025-03-31", "2025-03-30");
-    assert_eq!(cells(&day_before, THEME)[0].1, CellStatus::Due);
+    // On its last day the month can still be held; the day after, it is over.
     let last_day = run(&i, &only(&[(THEME, 1)]), "2025-03-01", "2025-03-31", "2025-03-31");
-    assert_eq!(cells(&last_day, THEME)[0].1, CellStatus::Missing);
+    assert_eq!(cells(&last_day, THEME)[0].1, CellStatus::Due);
+    let day_after = run(&i, &only(&[(THEME, 1)]), "2025-03-01", "2025-03-31", "2025-04-01");
+    assert_eq!(cells(&day_after, THEME)[0].1, CellStatus::Missing);
 }
 
 #[test]

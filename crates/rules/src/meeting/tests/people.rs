@@ -34,8 +34,8 @@ fn secretary_lectures_are_judged_when_the_year_is_over_and_a_secretary_is_known(
     b.team = vec![tenure(7, true, "2020-01-01", None)];
     let p = only(&[(BRANCH_SECRETARY, 1)]);
     let i = input(vec![b.clone()], vec![]);
-    assert!(run(&i, &p, "2025-01-01", "2025-12-31", "2025-12-30").findings.is_empty(), "the year is not over");
-    assert_eq!(run(&i, &p, "2025-01-01", "2025-12-31", "2025-12-31").findings.len(), 1);
+    assert!(run(&i, &p, "2025-01-01", "2025-12-31", "2025-12-31").findings.is_empty(), "the year is not over");
+    assert_eq!(run(&i, &p, "2025-01-01", "2025-12-31", "2026-01-01").findings.len(), 1);
     b.team[0].member_id = None;
     let unknown = input(vec![b], vec![]);
     assert!(run(&unknown, &p, "2025-01-01", "2025-12-31", "2026-01-01").findings.is_empty(), "no secretary on record");
@@ -63,18 +63,19 @@ fn talks_must_reach_every_member_of_the_year() {
         MemberSpan { member_id: 1, from: None, to: None },
         MemberSpan { member_id: 2, from: None, to: None },
         MemberSpan { member_id: 3, from: Some(d("2025-12-31")), to: None },
-        MemberSpan { member_id: 4, from: None, to: Some(d("2024-12-31")) },
+        MemberSpan { member_id: 4, from: None, to: Some(d("2025-12-30")) },
+        MemberSpan { member_id: 5, from: Some(d("2025-01-01")), to: None },
     ];
     let talk = MeetingInput { present_ids: vec![1, 2], ..meeting(1, 1, &[MeetingKind::Talk], "2025-06-01") };
     let i = input(vec![b], vec![talk]);
     let o = run(&i, &only(&[(TALKS, 1)]), "2025-01-01", "2025-12-31", "2026-01-01");
     assert_eq!(found(&o), vec![(TALKS, "2025".to_string())]);
-    assert_eq!(o.findings[0].evidence.members, vec![3], "joined on the last day of the year; 4 left before it");
+    assert_eq!(o.findings[0].evidence.members, vec![5], "a member all year; 3 joined on its last day, 4 left before");
     assert_eq!(o.findings[0].message, "2025年有1名党员全年未参加谈心谈话");
     let twice = run(&i, &only(&[(TALKS, 2)]), "2025-01-01", "2025-12-31", "2026-01-01");
-    assert_eq!(twice.findings[0].evidence.members, vec![1, 2, 3]);
+    assert_eq!(twice.findings[0].evidence.members, vec![1, 2, 5]);
     assert_eq!(twice.findings[0].message, "2025年有3名党员参加谈心谈话少于2次");
-    assert!(run(&i, &only(&[(TALKS, 1)]), "2025-01-01", "2025-12-31", "2025-12-30").findings.is_empty());
+    assert!(run(&i, &only(&[(TALKS, 1)]), "2025-01-01", "2025-12-31", "2025-12-31").findings.is_empty());
 }
 
 #[test]
