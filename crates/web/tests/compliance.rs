@@ -67,7 +67,11 @@ jiceng_store::dual_test!(compliance_pages_follow_scope, |db: Db| async move {
     let done = now.texts("details li").join("\n");
     let month = jiceng_types::Period::month_of(today).label();
     assert!(done.contains(&format!("{month}已开展主题党日")), "{done}");
-    assert!(!now.texts("#due li").join("\n").contains(&format!("{month}还需开展主题党日")));
+    let due = now.texts("#due li").join("\n");
+    assert!(!due.contains(&format!("{month}还需开展主题党日")), "{due}");
+    // A month not begun yet is not on the to-do list.
+    let next = jiceng_types::Period::month_of(today).next();
+    assert!(!due.contains(&next.label()), "{due}");
 
     // Outside the scope: the branch page is not found, the county's other township absent everywhere.
     let other = app.get(&format!("/orgs/{}/compliance?year=2025", f.b21.id), &town1).await;

@@ -608,7 +608,8 @@ pub async fn org_page(
     let report = compliance::check_org(&state.db, me.scope(), OrgId(id), from, to, today).await?;
     let recompute_ms = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0);
     let org = report.orgs.get(&id).cloned().ok_or(StoreError::NotFound)?;
-    let (due, overdue, held) = lines(&report, id);
+    let groups = group_names(&state, &me, OrgId(id)).await?;
+    let (due, overdue, held) = lines(&report, id, &groups);
     let studies_due = report
         .outcome
         .studies
@@ -632,10 +633,14 @@ pub async fn org_page(
 }
 
 /// An organization's obligations in plain words: still due, overdue (missing), done.
-pub fn lines(report: &Report, id: i64) -> (Vec<DueLine>, Vec<DueLine>, Vec<DueLine>) {
+/// Periods not begun yet (next month, when the year is checked) are not listed.
+pub fn lines(report: &Report, id: i64, groups: &HashMap<i64, String>) -> (Vec<DueLine>, Vec<DueLine>, Vec<DueLine>) {
     let line = |o: &Obligation, verb: &str| {
         let (what, held_verb) = activity(o.rule_id);
-        let group = o.group_id.map(|_| "（党小组）").unwrap_or("");
+        let group = match o.group_id {
+            Some(g) => format!("（{}）", groups.get(&g).map(String::as_str).unwrap_or("党小组")),
+            None => String::new(),
+        };
         DueLine {
             text: format!(
                 "{}{verb}{held_verb}{what}{group}（应至少{}次，已{held_verb}{}次）",
@@ -651,7 +656,8 @@ pub fn lines(report: &Report, id: i64) -> (Vec<DueLine>, Vec<DueLine>, Vec<DueLi
     let mut held = Vec::new();
     for o in report.outcome.obligations.iter().filter(|o| o.org_id == id) {
         match o.status {
-            CellStatus::Due => due.push(line(o, "还需")),
+            CellStatus::Due if o.period.start() <= report.as_of => due.push(line(o, "还需")),
+            CellStatus::Due => {}
             CellStatus::Missing => overdue.push(line(o, "未")),
             CellStatus::Held | CellStatus::Late => held.push(line(o, "已")),
             CellStatus::NotApplicable => {}
@@ -661,6 +667,12 @@ pub fn lines(report: &Report, id: i64) -> (Vec<DueLine>, Vec<DueLine>, Vec<DueLi
     overdue.sort_by_key(|d| std::cmp::Reverse(d.deadline));
     held.sort_by_key(|d| std::cmp::Reverse(d.deadline));
     (due, overdue, held)
+}
+
+/// The names of an organization's Party groups, by id.
+async fn group_names(state: &AppState, me: &Me, org: OrgId) -> Result<HashMap<i64, String>, PageError> {
+    let groups = jiceng_store::meeting::group::list(&state.db, me.scope(), org).await?;
+    Ok(groups.into_iter().map(|g| (g.id, g.name)).collect())
 }
 
 /// What the home page shows a branch's own users: this year's to-do and overdue lines.
@@ -692,7 +704,8 @@ pub async fn todo(state: &AppState, me: &Me) -> Result<Option<Todo>, PageError> 
     if !report.orgs.get(&org_id.0).is_some_and(|o| o.kind.is_branch()) {
         return Ok(None);
     }
-    let (mut due, overdue, _) = lines(&report, org_id.0);
+    let groups = group_names(state, me, org_id).await?;
+    let (mut due, overdue, _) = lines(&report, org_id.0, &groups);
     due.truncate(8);
     let studies =
         report.outcome.studies.iter().filter(|s| s.org_id == org_id.0 && s.state == StudyState::Pending).count();
