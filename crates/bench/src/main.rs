@@ -5,6 +5,7 @@
 //! cargo build --release -p jiceng -p jiceng-bench
 //! target/release/jiceng-bench foundation            # county demo, cold start, RSS, wrk
 //! target/release/jiceng-bench foundation --province # also the province-scale demo load
+//! target/release/jiceng-bench compliance            # organizational-life compliance engine (no server)
 //! ```
 //! Needs `wrk` (Debian package) for the throughput figures. Nothing here asserts a threshold:
 //! it measures and prints.
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+mod compliance;
 mod import;
 
 const PASSWORD: &str = "Bench-Pass-2026";
@@ -27,9 +29,21 @@ fn main() -> Result<()> {
         let rows: usize = flag(&args, "--rows").and_then(|r| r.parse().ok()).unwrap_or(100_000);
         return import::run(&bin, rows);
     }
+    if args.first().map(String::as_str) == Some("compliance") {
+        let num = |name: &str, default: usize| flag(&args, name).and_then(|v| v.parse().ok()).unwrap_or(default);
+        return compliance::run(&compliance::Options {
+            orgs: num("--orgs", 80_000),
+            meetings_per_org: num("--meetings-per-org", 42),
+            dir: flag(&args, "--dir").map(PathBuf::from),
+            keep: args.iter().any(|a| a == "--keep"),
+            runs: num("--runs", 3).max(1),
+            org_runs: num("--org-runs", 200).max(1),
+        });
+    }
     if args.first().map(String::as_str) != Some("foundation") {
         bail!(
-            "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] | jiceng-bench import [--rows N]"
+            "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] | jiceng-bench import [--rows N] \
+             | jiceng-bench compliance [--orgs 80000] [--meetings-per-org 42] [--dir DIR] [--keep]"
         );
     }
     let province = args.iter().any(|a| a == "--province");
