@@ -216,8 +216,16 @@ await test('phone 375: a branch secretary records a meeting by quick entry', asy
   assert.match(await page.textContent('h1'), /快速录入/);
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   assert.ok(fits, 'the quick-entry page fits the phone width');
+  // A 支委会 (the default kind of a branch with a committee) lists only the committee; a 主题党日
+  // the whole roster.
+  const committee = await page.locator('#quick-form .attendee[data-committee]').count();
+  if (committee > 0 && (await page.inputValue('#quick-form select[name=kind]')) === 'committee_meeting') {
+    assert.equal(await page.locator('#quick-form .attendee:visible').count(), committee, 'only the committee');
+  }
+  await page.selectOption('#quick-form select[name=kind]', 'theme_day');
   const ticks = page.locator('#quick-form input[name=present]');
   const total = await ticks.count();
+  assert.equal(await page.locator('#quick-form .attendee:visible').count(), total, 'the whole roster for a 主题党日');
   assert.ok(total >= 2, `the roster is listed (${total})`);
   assert.equal(await page.locator('#quick-form input[name=present]:checked').count(), total, 'everyone present by default');
   // The reason fields show only for those marked absent.
