@@ -33,40 +33,6 @@ async fn add(db: &Db, org: OrgId, name: &str, id: &str, post: &str) {
     member::create(db, &Scope::cli(), &meta(), d.parse(today()).unwrap()).await.unwrap();
 }
 
-const BOUNDARY: &str = "----jicengTestBoundary7MA4YWxk";
-
-/// A multipart upload of `file` (named `name`) and the `org` field.
-async fn upload(app: &TestApp, kind: &str, auth: &str, name: &str, file: &[u8], org: &str) -> Resp {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"org\"\r\n\r\n{org}\r\n--{BOUNDARY}\r\n\
-             Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let req = TestApp::request(Method::POST, &format!("/import/{kind}"), auth)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
-}
-
-/// Follow a job until it stops working; the last page.
-async fn settle(app: &TestApp, job: &str, auth: &str) -> Resp {
-    for _ in 0..500 {
-        let r = app.get(job, auth).await;
-        assert_eq!(r.status, 200, "{job}: {}", r.body);
-        if !r.body.contains("aria-busy=\"true\"") {
-            return r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the import at {job} never finished");
-}
-
 fn roster(rows: &[[&str; 6]]) -> Vec<u8> {
     let mut s = String::from("姓名,身份证号,学历,人员类别,入党时间,所在党支部,民族\n");
     for r in rows {
@@ -94,11 +60,11 @@ jiceng_store::dual_test!(upload_preview_confirm_and_undo, |db: Db| async move {
         ["王五", &b, "大学本科", "预备党员", "2026-01-10", "A1201"],
     ]);
     let head = audit_head(&db).await;
-    let r = upload(&app, "members", &cookie, "名册.csv", &file, "").await;
+    let r = upload_import(&app, "members", &cookie, "名册.csv", &file, "").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let job = r.location().unwrap().to_string();
     assert!(job.starts_with("/import/jobs/"), "{job}");
-    let page = settle(&app, &job, &cookie).await;
+    let page = settle_import(&app, &job, &cookie).await;
     // Preview: one new, two rejected, each with its Excel row, column and reason.
     assert_eq!(page.texts(".counts strong"), vec!["1", "0", "0", "2"], "{}", page.body);
     let rejected = page.texts("#rejected-rows tbody tr");
@@ -124,7 +90,7 @@ jiceng_store::dual_test!(upload_preview_confirm_and_undo, |db: Db| async move {
     // Confirm: the good row is imported, with its audit record.
     let r = app.post_form(&format!("{job}/confirm"), &cookie, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let done = settle(&app, &job, &cookie).await;
+    let done = settle_import(&app, &job, &cookie).await;
     assert!(done.body.contains("导入完成") && done.body.contains("新增 1"), "{}", done.body);
     assert!(done.body.contains("撤销这次导入"));
     assert_eq!(count_members(&db).await, 1);
@@ -135,9 +101,9 @@ jiceng_store::dual_test!(upload_preview_confirm_and_undo, |db: Db| async move {
 
     // The same people again, one field changed: an update, shown per field; cancel keeps all.
     let changed = roster(&[["张三", &a, "大学本科", "正式党员", "2005-07-01", "A1101"]]);
-    let r = upload(&app, "members", &cookie, "名册2.csv", &changed, "").await;
+    let r = upload_import(&app, "members", &cookie, "名册2.csv", &changed, "").await;
     let job2 = r.location().unwrap().to_string();
-    let page = settle(&app, &job2, &cookie).await;
+    let page = settle_import(&app, &job2, &cookie).await;
     assert_eq!(page.texts(".counts strong"), vec!["0", "1", "0", "0"]);
     let change = page.texts("#changed-rows .change").join("");
     assert!(change.contains("学历") && change.contains("高中") && change.contains("大学本科"), "{change}");
@@ -167,27 +133,27 @@ jiceng_store::dual_test!(bad_uploads_are_explained_next_to_the_field, |db: Db| a
     let app = TestApp::new(&db);
     testing_user(&db, "zhen", Role::TownshipAdmin, f.town1.id).await;
     let cookie = app.login("zhen").await;
-    let r = upload(&app, "members", &cookie, "名册.pdf", b"%PDF-1.4", "").await;
+    let r = upload_import(&app, "members", &cookie, "名册.pdf", b"%PDF-1.4", "").await;
     assert_eq!(r.status, 422);
     assert!(r.texts(".field-error").join("").contains(".xlsx"), "{}", r.body);
-    let r = upload(&app, "members", &cookie, "空.csv", b"", "").await;
+    let r = upload_import(&app, "members", &cookie, "空.csv", b"", "").await;
     assert_eq!(r.status, 422);
     assert!(r.texts(".field-error").join("").contains("请选择"));
     // An organization outside the scope is refused next to its field; the text stays.
-    let r = upload(&app, "members", &cookie, "名册.csv", b"x", "A1201").await;
+    let r = upload_import(&app, "members", &cookie, "名册.csv", b"x", "A1201").await;
     assert_eq!(r.status, 422);
     assert!(r.texts(".field-error").join("").contains("未找到"), "{}", r.body);
     assert_eq!(r.attrs("input[name=org]", "value"), vec!["A1201"]);
     // A file that is not a roster fails as a whole, with the reason.
-    let r = upload(&app, "members", &cookie, "名册.xlsx", b"not a workbook", "").await;
-    let page = settle(&app, r.location().unwrap(), &cookie).await;
+    let r = upload_import(&app, "members", &cookie, "名册.xlsx", b"not a workbook", "").await;
+    let page = settle_import(&app, r.location().unwrap(), &cookie).await;
     assert!(page.body.contains("无法导入"), "{}", page.body);
-    let r = upload(&app, "members", &cookie, "名册.csv", "甲,乙\n1,2\n".as_bytes(), "").await;
-    let page = settle(&app, r.location().unwrap(), &cookie).await;
+    let r = upload_import(&app, "members", &cookie, "名册.csv", "甲,乙\n1,2\n".as_bytes(), "").await;
+    let page = settle_import(&app, r.location().unwrap(), &cookie).await;
     assert!(page.body.contains("无法导入") && page.body.contains("姓名"), "{}", page.body);
     // Too large: refused before reading, in Chinese.
     let big = vec![b'a'; jiceng_web_upload_limit() + 1];
-    let r = upload(&app, "members", &cookie, "大.csv", &big, "").await;
+    let r = upload_import(&app, "members", &cookie, "大.csv", &big, "").await;
     assert_eq!(r.status, 422, "a streamed body is cut off at the limit");
     assert!(r.texts(".field-error").join("").contains("50MB"), "{}", r.body);
     let req = TestApp::request(Method::POST, "/import/members", &cookie)
@@ -217,9 +183,9 @@ jiceng_store::dual_test!(who_may_import_and_download_templates, |db: Db| async m
         assert_eq!(t.status == 200, writes, "{}", a.name());
         let t = app.get("/import/template/orgs", &a.cookie).await;
         assert_eq!(t.status == 200, orgs, "{}", a.name());
-        let r = upload(&app, "members", &a.cookie, "名册.csv", &roster(&[]), "").await;
+        let r = upload_import(&app, "members", &a.cookie, "名册.csv", &roster(&[]), "").await;
         assert_eq!(r.status == StatusCode::SEE_OTHER, writes, "{}: {}", a.name(), r.status);
-        let r = upload(&app, "orgs", &a.cookie, "组织.csv", b"x", "").await;
+        let r = upload_import(&app, "orgs", &a.cookie, "组织.csv", b"x", "").await;
         assert_eq!(r.status == StatusCode::SEE_OTHER, orgs, "{}: {}", a.name(), r.status);
     }
     // The templates are real workbooks with the headers and the explanation sheet.
@@ -240,15 +206,15 @@ jiceng_store::dual_test!(organizations_import_through_the_pages, |db: Db| async 
     testing_user(&db, "zhen", Role::TownshipAdmin, f.town1.id).await;
     let cookie = app.login("zhen").await;
     let file = "组织名称,组织代码,上级组织,组织类别,所属领域\n城关镇北街村党支部,A1105,A110,党支部,农村\n城关镇北街村第一党小组,,城关镇北街村党支部,党小组,农村\n外乡党支部,A1205,A120,党支部,农村\n";
-    let r = upload(&app, "orgs", &cookie, "组织.csv", file.as_bytes(), "").await;
+    let r = upload_import(&app, "orgs", &cookie, "组织.csv", file.as_bytes(), "").await;
     let job = r.location().unwrap().to_string();
-    let page = settle(&app, &job, &cookie).await;
+    let page = settle_import(&app, &job, &cookie).await;
     let counts = page.texts(".counts strong");
     assert_eq!(counts[0], "1", "{}", page.body);
     assert_eq!(page.texts("#rejected-rows tbody tr").len(), 2, "{}", page.body);
     let before = snapshot(&db).await;
     app.post_form(&format!("{job}/confirm"), &cookie, &[]).await;
-    let done = settle(&app, &job, &cookie).await;
+    let done = settle_import(&app, &job, &cookie).await;
     assert!(done.body.contains("导入完成"), "{}", done.body);
     let after = snapshot(&db).await;
     assert_eq!(after.len(), before.len() + 1);

@@ -5,8 +5,7 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, StatusCode, header};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use common::*;
 use jiceng_exchange::{Cell, ColumnKind, ColumnSpec, SheetSpec};
@@ -15,46 +14,12 @@ use jiceng_store::meeting::{self, MeetingFilter, MeetingRow, Source};
 use jiceng_store::{Db, audit};
 use jiceng_types::{MeetingKind, OrgId, Role, Scope, StudyLevel};
 
-const BOUNDARY: &str = "----jicengMeetingBoundary9QX2";
-
-/// A multipart upload of `file` (named `name`) and the `org` field.
-async fn upload(app: &TestApp, kind: &str, auth: &str, name: &str, file: &[u8], org: &str) -> Resp {
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"org\"\r\n\r\n{org}\r\n--{BOUNDARY}\r\n\
-             Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let req = TestApp::request(Method::POST, &format!("/import/{kind}"), auth)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
-}
-
-/// Follow a job until it stops working; the last page.
-async fn settle(app: &TestApp, job: &str, auth: &str) -> Resp {
-    for _ in 0..500 {
-        let r = app.get(job, auth).await;
-        assert_eq!(r.status, 200, "{job}: {}", r.body);
-        if !r.body.contains("aria-busy=\"true\"") {
-            return r;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the import at {job} never finished");
-}
-
 /// Upload, wait for the preview; the job's URL and the preview page.
 async fn preview(app: &TestApp, kind: &str, auth: &str, name: &str, file: &[u8], org: &str) -> (String, Resp) {
-    let r = upload(app, kind, auth, name, file, org).await;
+    let r = upload_import(app, kind, auth, name, file, org).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let job = r.location().unwrap().to_string();
-    let page = settle(app, &job, auth).await;
+    let page = settle_import(app, &job, auth).await;
     (job, page)
 }
 
@@ -62,7 +27,7 @@ async fn preview(app: &TestApp, kind: &str, auth: &str, name: &str, file: &[u8],
 async fn confirm(app: &TestApp, job: &str, auth: &str) -> Resp {
     let r = app.post_form(&format!("{job}/confirm"), auth, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    settle(app, job, auth).await
+    settle_import(app, job, auth).await
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -148,7 +113,7 @@ jiceng_store::dual_test!(study_items_preview_confirm_reimport_and_rights, |db: D
     let index = app.get("/import?kind=study_items", &town).await;
     assert!(!index.texts("nav.tabs a").contains(&"导入第一议题学习内容".to_string()));
     assert!(index.texts("nav.tabs a").contains(&"导入会议记录".to_string()));
-    assert_eq!(upload(&app, "study_items", &town, "x.csv", file.as_bytes(), "").await.status, 403);
+    assert_eq!(upload_import(&app, "study_items", &town, "x.csv", file.as_bytes(), "").await.status, 403);
     assert_eq!(app.get("/import/template/study_items", &town).await.status, 403);
     assert_chain_intact(&db).await;
 });
@@ -305,9 +270,9 @@ jiceng_store::dual_test!(meetings_into_a_chosen_branch_with_groups_and_lecturers
     assert_eq!(lecture.lecturer_member_id, None);
 
     // Outside the branch, the chosen organization is refused next to its field.
-    let r = upload(&app, "meetings", &cookie, "记录.csv", file.as_bytes(), "A1102").await;
+    let r = upload_import(&app, "meetings", &cookie, "记录.csv", file.as_bytes(), "A1102").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.texts(".field-error").iter().any(|e| e.contains("不在您的管辖范围内")), "{}", r.body);
     // The register is not theirs to keep.
-    assert_eq!(upload(&app, "study_items", &cookie, "x.csv", b"a", "").await.status, 403);
+    assert_eq!(upload_import(&app, "study_items", &cookie, "x.csv", b"a", "").await.status, 403);
 });

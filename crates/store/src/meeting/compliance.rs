@@ -225,13 +225,14 @@ struct OrgRow {
     status_on: Option<NaiveDate>,
 }
 
+/// The columns of [`OrgRow`].
+const ORG_COLUMNS: [&str; 10] =
+    ["id", "parent_id", "code", "name", "kind", "domain", "path", "status", "established_on", "status_on"];
+
 /// The organizations of the scope (or the one organization), any status.
 fn org_select(scope: &Scope, org: Option<OrgId>) -> SelectStatement {
     let mut q = Query::select()
-        .columns(
-            ["id", "parent_id", "code", "name", "kind", "domain", "path", "status", "established_on", "status_on"]
-                .map(|c| ("o", c)),
-        )
+        .columns(ORG_COLUMNS.map(|c| ("o", c)))
         .from_as("org", "o")
         .cond_where(path_in_scope(scope, ("o", "path")))
         .take();
@@ -269,8 +270,7 @@ pub async fn gather(
     as_of: NaiveDate,
 ) -> StoreResult<(Input, HashMap<i64, OrgLabel>, HashMap<i64, String>)> {
     let conn = db.conn();
-    let cols = ["id", "parent_id", "code", "name", "kind", "domain", "path", "status", "established_on", "status_on"];
-    let org_rows: Vec<OrgRow> = crate::sql::fetch_json(conn, &org_select(scope, org), &cols).await?;
+    let org_rows: Vec<OrgRow> = crate::sql::fetch_json(conn, &org_select(scope, org), &ORG_COLUMNS).await?;
     let mut labels = HashMap::with_capacity(org_rows.len());
     let mut orgs: Vec<OrgInput> = Vec::with_capacity(org_rows.len());
     let mut index: HashMap<i64, usize> = HashMap::with_capacity(org_rows.len());
@@ -449,30 +449,6 @@ pub async fn gather(
         source: String,
     }
     has_id!(Mt);
-    let mut q = Query::select()
-        .columns(
-            [
-                "id",
-                "org_id",
-                "group_id",
-                "kinds",
-                "held_on",
-                "recorded_at",
-                "recorded_by_user",
-                "lecturer_member_id",
-                "expected",
-                "present",
-                "first_agenda",
-                "minutes_hash",
-                "source",
-            ]
-            .map(|c| ("t", c)),
-        )
-        .from_as("meeting", "t")
-        .and_where(Expr::col(("t", "held_on")).gte(from))
-        .and_where(Expr::col(("t", "held_on")).lte(last))
-        .take();
-    in_orgs(&mut q, scope, org, "t");
     let mt_cols = [
         "id",
         "org_id",
@@ -488,6 +464,13 @@ pub async fn gather(
         "minutes_hash",
         "source",
     ];
+    let mut q = Query::select()
+        .columns(mt_cols.map(|c| ("t", c)))
+        .from_as("meeting", "t")
+        .and_where(Expr::col(("t", "held_on")).gte(from))
+        .and_where(Expr::col(("t", "held_on")).lte(last))
+        .take();
+    in_orgs(&mut q, scope, org, "t");
     let rows: Vec<Mt> = chunked(conn, q, ("t", "id"), &mt_cols).await?;
     let mut meetings: Vec<MeetingInput> = rows
         .into_iter()

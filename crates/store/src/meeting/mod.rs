@@ -43,6 +43,30 @@ fn kind_bit(kind: MeetingKind) -> usize {
     MeetingKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
+/// Which of these member ids are members in scope (any status: past records name past members).
+pub(crate) async fn members_in_scope(
+    tx: &sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashSet<i64>> {
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let q = Query::select()
+            .column(("m", "id"))
+            .from_as("member", "m")
+            .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("m", "org_id")))
+            .cond_where(crate::scope_sql::path_in_scope(scope, ("o", "path")))
+            .and_where(Expr::col(("m", "id")).is_in(chunk.iter().copied()))
+            .take();
+        for r in tx.query_all(&q).await? {
+            found.insert(r.try_get::<i64>("", "id")?);
+        }
+    }
+    Ok(found)
+}
+
 pub(crate) fn require_read(scope: &Scope) -> StoreResult<()> {
     if scope.can(Right::ReadMembers) {
         Ok(())

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use jiceng_types::{FieldError, MemberId, OrgId, OrgPath, OrgStatus, Scope};
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::{require_read, require_write};
@@ -244,24 +244,6 @@ async fn load<C: ConnectionTrait>(conn: &C, scope: &Scope, id: i64) -> StoreResu
     Ok((t, path))
 }
 
-/// Which of these member ids are members in scope (any status: past records name past members).
-async fn members_in_scope(tx: &DatabaseTransaction, scope: &Scope, ids: &[i64]) -> StoreResult<HashSet<i64>> {
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(500) {
-        let q = Query::select()
-            .column(("m", "id"))
-            .from_as("member", "m")
-            .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("m", "org_id")))
-            .cond_where(path_in_scope(scope, ("o", "path")))
-            .and_where(Expr::col(("m", "id")).is_in(chunk.iter().copied()))
-            .take();
-        for r in tx.query_all(&q).await? {
-            found.insert(r.try_get::<i64>("", "id")?);
-        }
-    }
-    Ok(found)
-}
-
 /// Record a training with its participants.
 pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: TrainingInput) -> StoreResult<Training> {
     audit::recording_denial(db, scope, meta, "training", None, async {
@@ -281,7 +263,7 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: TrainingInput) -
         let mut ids: Vec<i64> = input.participants.iter().map(|m| m.0).collect();
         ids.sort_unstable();
         ids.dedup();
-        let found = members_in_scope(&tx, scope, &ids).await?;
+        let found = super::members_in_scope(&tx, scope, &ids).await?;
         if ids.iter().any(|i| !found.contains(i)) {
             return Err(StoreError::invalid(
                 "participants",

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use jiceng_types::{OrgStatus, Scope};
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
 use super::input::MeetingInput;
@@ -13,7 +13,6 @@ use super::{kinds_mask, require_write};
 use crate::audit::{self, Action, Entry};
 use crate::error::{StoreError, StoreResult};
 use crate::org::Org;
-use crate::scope_sql::path_in_scope;
 use crate::{Db, Meta};
 
 /// The similarity fingerprint of minutes at least `min_chars` long (the county's
@@ -61,7 +60,8 @@ async fn check_refs(tx: &DatabaseTransaction, scope: &Scope, input: &MeetingInpu
     }
     let wanted: HashSet<i64> = ids.iter().copied().collect();
     if !wanted.is_empty() {
-        let found = members_in_scope(tx, scope, &wanted).await?;
+        let wanted: Vec<i64> = wanted.into_iter().collect();
+        let found = super::members_in_scope(tx, scope, &wanted).await?;
         if let Some(l) = input.lecturer_member_id
             && !found.contains(&l.0)
         {
@@ -110,25 +110,6 @@ async fn check_refs(tx: &DatabaseTransaction, scope: &Scope, input: &MeetingInpu
         }
     }
     Ok(org)
-}
-
-/// Which of these member ids are members in scope (any status: past meetings name past members).
-async fn members_in_scope(tx: &DatabaseTransaction, scope: &Scope, ids: &HashSet<i64>) -> StoreResult<HashSet<i64>> {
-    let mut found = HashSet::new();
-    let ids: Vec<i64> = ids.iter().copied().collect();
-    for chunk in ids.chunks(500) {
-        let q = Query::select()
-            .column(("p", "id"))
-            .from_as("member", "p")
-            .join_as(JoinType::InnerJoin, "org", "o", Expr::col(("o", "id")).equals(("p", "org_id")))
-            .cond_where(path_in_scope(scope, ("o", "path")))
-            .and_where(Expr::col(("p", "id")).is_in(chunk.iter().copied()))
-            .take();
-        for r in tx.query_all(&q).await? {
-            found.insert(r.try_get::<i64>("", "id")?);
-        }
-    }
-    Ok(found)
 }
 
 fn trimmed(v: &Option<String>) -> SimpleExpr {

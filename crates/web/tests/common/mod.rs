@@ -399,3 +399,37 @@ pub async fn age_sessions(db: &Db, user: &User, column: &str, minutes: i64) {
     let q = format!("UPDATE session SET {column} = '{past}'{cast} WHERE user_id = {}", user.id.0);
     db.raw().execute_unprepared(&q).await.unwrap();
 }
+
+pub const BOUNDARY: &str = "----jicengTestBoundary7MA4YWxk";
+
+/// A multipart upload of `file` (named `name`) and the `org` field.
+pub async fn upload_import(app: &TestApp, kind: &str, auth: &str, name: &str, file: &[u8], org: &str) -> Resp {
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"org\"\r\n\r\n{org}\r\n--{BOUNDARY}\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let req = TestApp::request(Method::POST, &format!("/import/{kind}"), auth)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(body))
+        .unwrap();
+    app.send(req).await
+}
+
+/// Follow a job until it stops working; the last page.
+pub async fn settle_import(app: &TestApp, job: &str, auth: &str) -> Resp {
+    for _ in 0..500 {
+        let r = app.get(job, auth).await;
+        assert_eq!(r.status, 200, "{job}: {}", r.body);
+        if !r.body.contains("aria-busy=\"true\"") {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the import at {job} never finished");
+}
