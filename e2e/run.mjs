@@ -117,7 +117,9 @@ for (const width of [360, 1280]) {
     // Open a township and create a branch below it.
     await Promise.all([page.waitForNavigation(), page.locator('#tree-area tbody a', { hasText: /党委$/ }).first().click()]);
     const townUrl = page.url();
-    await Promise.all([page.waitForNavigation(), page.click('a[href^="/orgs/new?parent="]')]);
+    // Waits for the new page by its address (also when it loaded before the wait began).
+    await page.click('a[href^="/orgs/new?parent="]');
+    await page.waitForURL(/\/orgs\/new\?parent=/, { waitUntil: 'load' });
     const code = `E2E${width}`;
     // First submit with a missing name: the form comes back with the input kept.
     await page.fill('input[name=code]', code);
