@@ -34,6 +34,8 @@ pub struct Db {
     /// The security policy, read at most every few seconds (every request needs it).
     pub(crate) policy_cache:
         std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, crate::settings::SecurityPolicy)>>>,
+    /// The records of organizational life kept in memory per county, if asked for.
+    resident: Option<std::sync::Arc<crate::meeting::resident::Resident>>,
 }
 
 impl Db {
@@ -67,13 +69,31 @@ impl Db {
             }
         }
         let conn = Database::connect(opt).await?;
-        Ok(Db { conn, backend, field_keys: None, policy_cache: Default::default() })
+        Ok(Db { conn, backend, field_keys: None, policy_cache: Default::default(), resident: None })
     }
 
     /// Use these keys for the encrypted personal-data fields.
     pub fn with_field_keys(mut self, keys: crate::crypto::FieldKeys) -> Self {
         self.field_keys = Some(std::sync::Arc::new(keys));
         self
+    }
+
+    /// Keep the records of organizational life in memory, county by county, kept up to date from
+    /// the audit trail, so that checks of a county or a province run over records already read
+    /// (a long-running server; a one-off command reads them once anyway). Clones share them.
+    pub fn keep_org_life_in_memory(mut self) -> Self {
+        self.resident = Some(std::sync::Arc::default());
+        self
+    }
+
+    /// How often the records kept in memory were read (`None` if they are not kept).
+    pub fn org_life_in_memory_stats(&self) -> Option<crate::meeting::ResidentStats> {
+        self.resident.as_deref().map(|r| r.stats())
+    }
+
+    /// The records kept in memory, if asked for.
+    pub(crate) fn resident(&self) -> Option<&crate::meeting::resident::Resident> {
+        self.resident.as_deref()
     }
 
     /// The field keys; an error if the application did not set them.

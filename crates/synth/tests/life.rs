@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use jiceng_rules::meeting::{FindingKind, RULES, minutes_hash};
 use jiceng_store::meeting::compliance;
 use jiceng_store::meeting::{self, MeetingFilter};
@@ -198,3 +198,75 @@ async fn county_findings() {
     assert!(counts["branch.theme_day.min_per_month"] < branches * 13 / 20);
     t.cleanup().await;
 }
+
+/// The findings of a scope from the records kept in memory and from a reading from scratch.
+async fn same_findings(kept: &jiceng_store::Db, fresh: &jiceng_store::Db, scopes: &[Scope], when: &str) {
+    let t = today();
+    let windows =
+        [(start(t), t, t), (t.with_day(1).unwrap() - Months::new(3), t, t), (start(t), start(t) + Months::new(5), t)];
+    for scope in scopes {
+        for (from, to, as_of) in windows {
+            let a = compliance::check(kept, scope, from, to, as_of).await.unwrap();
+            let b = compliance::check(fresh, scope, from, to, as_of).await.unwrap();
+            assert!(!b.outcome.obligations.is_empty());
+            assert_eq!(a.outcome, b.outcome, "{when}: {scope:?} {from}..{to}");
+            assert_eq!(a.orgs, b.orgs, "{when}");
+            assert_eq!(a.study_titles, b.study_titles, "{when}");
+        }
+    }
+}
+
+jiceng_store::dual_test!(records_kept_in_memory_match_a_reading_from_scratch, |db: jiceng_store::Db| async move {
+    use jiceng_store::Meta;
+    use jiceng_store::meeting::{MeetingInput, ResidentStats, Source};
+    use jiceng_types::{OrgId, OrgPath};
+    let county = generate(Scale::Tiny, 1, today());
+    load(&db, &county, "Demo-Passw0rd!").await.unwrap();
+    let kept = db.clone().keep_org_life_in_memory();
+    assert_eq!(db.org_life_in_memory_stats(), None);
+    let root = &county.orgs[0];
+    let township = county.orgs.iter().find(|o| o.parent_id == Some(root.id) && !o.kind.is_branch()).unwrap();
+    let town_path = OrgPath::root(OrgId(root.id)).child(OrgId(township.id));
+    let scopes = [Scope::cli(), Scope::cli_within(OrgPath::root(OrgId(root.id))), Scope::cli_within(town_path)];
+    same_findings(&kept, &db, &scopes, "as loaded").await;
+    let stats = |counties_read, orgs_reread| Some(ResidentStats { counties_read, orgs_reread });
+    assert_eq!(kept.org_life_in_memory_stats(), stats(1, 0), "one county read once");
+
+    // A meeting recorded and another deleted through another connection (as by another
+    // process): only their organizations are read again.
+    let branch = county.orgs.iter().find(|o| o.kind.is_branch() && o.parent_id == Some(township.id)).unwrap();
+    let input = MeetingInput {
+        org_id: OrgId(branch.id),
+        group_id: None,
+        kinds: vec![MeetingKind::ThemeDay, MeetingKind::GeneralMeeting],
+        held_on: today() - Months::new(2),
+        topic: "补开的主题党日".into(),
+        place: None,
+        host: None,
+        lecturer_member_id: None,
+        lecturer: None,
+        minutes: None,
+        decisions: None,
+        criticism: None,
+        absent_note: None,
+        expected: 5,
+        present: 2,
+        attendance: vec![],
+        agenda: vec![],
+        study_items: vec![],
+        votes: vec![],
+        rectifications: vec![],
+        source: Source::Form,
+    };
+    meeting::create(&db, &Scope::cli(), &Meta::cli(), input).await.unwrap();
+    let other = county.life.meetings.iter().find(|m| m.org_id != branch.id && m.held_on > start(today())).unwrap();
+    meeting::delete(&db, &Scope::cli(), &Meta::cli(), other.id, "重复录入").await.unwrap();
+    same_findings(&kept, &db, &scopes, "after two meetings changed").await;
+    assert_eq!(kept.org_life_in_memory_stats(), stats(1, 2));
+
+    // A change of another kind (training hours) reads the county again, once.
+    let training = county.life.trainings.first().unwrap();
+    meeting::training::delete(&db, &Scope::cli(), &Meta::cli(), training.id, "录入错误").await.unwrap();
+    same_findings(&kept, &db, &scopes, "after a training deleted").await;
+    assert_eq!(kept.org_life_in_memory_stats(), stats(2, 2));
+});

@@ -45,9 +45,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// New state.
+    /// New state. The records of organizational life are kept in memory for the compliance
+    /// checks ([`jiceng_store::Db::keep_org_life_in_memory`]).
     pub fn new(db: jiceng_store::Db, cfg: WebConfig) -> Self {
-        AppState { db, cfg: Arc::new(cfg), imports: Arc::default() }
+        AppState { db: db.keep_org_life_in_memory(), cfg: Arc::new(cfg), imports: Arc::default() }
     }
 }
 

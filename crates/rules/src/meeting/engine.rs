@@ -20,8 +20,8 @@ use jiceng_types::{MeetingKind, Period};
 
 use super::params::Resolved;
 use super::{
-    AgendaRate, Finding, Input, KindSet, MeetingInput, Obligation, OrgInput, Outcome, Params, StudyItemInput,
-    StudyStatus, frequency, people, signals, study,
+    AgendaRate, Finding, KindSet, MeetingInput, Obligation, OrgInput, Outcome, Params, StudyItemInput, StudyStatus,
+    View, frequency, people, signals, study,
 };
 
 /// A period with its first and last day worked out once.
@@ -232,7 +232,7 @@ fn reserve(ctx: &Ctx<'_>, orgs: &[OrgInput], out: &mut Partial) {
     out.rates.reserve(orgs.len() * periods(Len::Quarter));
 }
 
-pub(crate) fn run(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> Outcome {
+pub(crate) fn run(input: View<'_>, params: &Params, from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> Outcome {
     // Period arithmetic is defined for years 1–9999; nothing real lies outside.
     let lo = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
     let hi = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX);
@@ -241,8 +241,8 @@ pub(crate) fn run(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate
         return Outcome::default();
     }
     let threads = threads();
-    let meetings = &input.meetings[..];
-    let orgs = &input.orgs[..];
+    let meetings = input.meetings;
+    let orgs = input.orgs;
 
     // Organizations in id order; the slot of each meeting's organization id (two halves on two
     // threads), next to the index of lectures.
@@ -257,7 +257,7 @@ pub(crate) fn run(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate
         let part = if j == 0 { &meetings[..half] } else { &meetings[half..] };
         // The first half's lists get room for the second's.
         let room = if j == 0 { meetings.len() } else { part.len() };
-        scan(part, offset, room, &ids, &p, from, to)
+        scan(part, offset, room, &ids, Admit { held: input.held, own_only: input.own_meetings_only }, &p, (from, to))
     });
     // Meetings grouped by organization: a counting sort on the slots.
     let slots = || first.slots.iter().chain(second.slots.iter()).copied();
@@ -342,7 +342,7 @@ pub(crate) fn run(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate
         if let Some((minutes_of, minutes, late)) = across.lock().unwrap_or_else(|e| e.into_inner()).take() {
             signals::minutes_copy(&ctx, &minutes_of, &minutes, findings);
             signals::backfill_bursts(&ctx, late, findings);
-            people::training(&ctx, &input.hours, findings);
+            people::training(&ctx, input.hours, findings);
         }
     };
     let [front, back] = both(threads, |j| {
@@ -400,6 +400,19 @@ pub(crate) fn run(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate
     outcome
 }
 
+/// Which meetings a run reads ([`View::held`], [`View::own_meetings_only`]).
+#[derive(Debug, Clone, Copy)]
+struct Admit {
+    held: Option<(NaiveDate, NaiveDate)>,
+    own_only: bool,
+}
+
+impl Admit {
+    fn admits(self, m: &MeetingInput, slot: u32) -> bool {
+        !(self.own_only && slot == u32::MAX) && self.held.is_none_or(|(lo, hi)| lo <= m.held_on && m.held_on <= hi)
+    }
+}
+
 /// What one pass over (part of) the meetings gathers for the rest.
 struct Scan {
     /// The slot of each meeting's organization id (`u32::MAX`: not among the organizations).
@@ -419,9 +432,9 @@ fn scan(
     offset: usize,
     room: usize,
     ids: &[i64],
+    admit: Admit,
     p: &Resolved,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
 ) -> Scan {
     let mut out = Scan {
         slots: Vec::with_capacity(part.len()),
@@ -435,6 +448,11 @@ fn scan(
         let i = (offset + k) as u32;
         if m.org_id != last.0 {
             last = (m.org_id, ids.binary_search(&m.org_id).map_or(u32::MAX, |s| s as u32));
+        }
+        if !admit.admits(m, last.1) {
+            // As if absent: in no organization's list and in no check across organizations.
+            out.slots.push(u32::MAX);
+            continue;
         }
         out.slots.push(last.1);
         if let Some(l) = m.lecturer

@@ -397,7 +397,47 @@ pub struct Outcome {
 /// records). Runs on up to two threads; the result does not depend on their number or on the
 /// order of the input lists.
 pub fn evaluate(input: &Input, params: &Params, from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> Outcome {
-    engine::run(input, params, from, to, as_of)
+    engine::run(input.view(), params, from, to, as_of)
+}
+
+/// [`evaluate`] over borrowed records: the same rules over a [`View`], which may hold more
+/// meetings than the check reads (a county's records kept in memory, checked for one township
+/// and one period), so the records need not be copied for each check.
+pub fn evaluate_view(view: View<'_>, params: &Params, from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> Outcome {
+    engine::run(view, params, from, to, as_of)
+}
+
+/// The records of a check, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    /// The organizations checked.
+    pub orgs: &'a [OrgInput],
+    /// The meetings (see `held` and `own_meetings_only` for which of them are read).
+    pub meetings: &'a [MeetingInput],
+    /// The 第一议题 items.
+    pub study_items: &'a [StudyItemInput],
+    /// Training hours.
+    pub hours: &'a [MemberHours],
+    /// Only meetings held in this window (first and last day) are read: the others are as if
+    /// absent. `None` reads them all.
+    pub held: Option<(NaiveDate, NaiveDate)>,
+    /// Only meetings of `orgs` are read; otherwise the meetings of other organizations count
+    /// where a rule looks across organizations (see [`evaluate`]).
+    pub own_meetings_only: bool,
+}
+
+impl Input {
+    /// All of the input, every meeting read.
+    pub fn view(&self) -> View<'_> {
+        View {
+            orgs: &self.orgs,
+            meetings: &self.meetings,
+            study_items: &self.study_items,
+            hours: &self.hours,
+            held: None,
+            own_meetings_only: false,
+        }
+    }
 }
 
 /// A rule of organizational life, for legends and filters.

@@ -255,6 +255,28 @@ proptest! {
         prop_assert_eq!(signals, want_signals);
     }
 
+    /// A view that reads only some organizations' meetings in a window of a larger input
+    /// (a county kept in memory, checked for a township) finds what the smaller input alone finds.
+    #[test]
+    fn a_view_of_more_records_matches_the_records_it_reads(
+        input in input(),
+        params in params(),
+        (from, to, as_of) in window(),
+        keep in 1usize..3,
+        (lo, len) in (edgy_date(), 0u64..500),
+    ) {
+        let hi = lo + Days::new(len);
+        let orgs: Vec<OrgInput> = input.orgs[..keep].to_vec();
+        let own = |m: &MeetingInput| orgs.iter().any(|o| o.id == m.org_id) && lo <= m.held_on && m.held_on <= hi;
+        let alone = Input {
+            meetings: input.meetings.iter().filter(|m| own(m)).cloned().collect(),
+            orgs: orgs.clone(),
+            ..input.clone()
+        };
+        let view = View { orgs: &orgs, held: Some((lo, hi)), own_meetings_only: true, ..input.view() };
+        prop_assert_eq!(evaluate_view(view, &params, from, to, as_of), evaluate(&alone, &params, from, to, as_of));
+    }
+
     #[test]
     fn similar_groups_finds_every_close_pair(
         hashes in prop::collection::vec((0usize..3, prop::collection::vec(0u32..64, 0..6)), 0..60),

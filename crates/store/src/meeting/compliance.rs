@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_rules::meeting::{
     GroupInput, Input, KindSet, MeetingInput, MemberHours, MemberSpan, OrgInput, Outcome, Params, StudyItemInput,
-    Tenure, VoteInput,
+    Tenure, View, VoteInput,
 };
-use jiceng_types::{OrgDomain, OrgId, OrgKind, OrgStatus, Right, Scope};
+use jiceng_types::{OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, Right, Scope};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
@@ -150,6 +150,9 @@ pub async fn check(db: &Db, scope: &Scope, from: NaiveDate, to: NaiveDate, as_of
     check_range(from, to)?;
     if scope.roots().is_some() {
         let params = params(db, scope).await?;
+        if let Some(report) = from_resident(db, scope, &params, from, to, as_of).await? {
+            return Ok(report);
+        }
         let (input, orgs, study_titles) = gather(db, scope, None, from, to, as_of).await?;
         let outcome = jiceng_rules::meeting::evaluate(&input, &params, from, to, as_of);
         return Ok(Report { from, to, as_of, outcome, orgs, study_titles, params });
@@ -169,8 +172,13 @@ pub async fn check(db: &Db, scope: &Scope, from: NaiveDate, to: NaiveDate, as_of
         let Some(path) = jiceng_types::OrgPath::parse(&path) else { continue };
         let county = Scope::cli_within(path);
         let params = params(db, &county).await?;
-        let (input, orgs, titles) = gather(db, &county, None, from, to, as_of).await?;
-        let o = jiceng_rules::meeting::evaluate(&input, &params, from, to, as_of);
+        let (o, orgs, titles) = match from_resident(db, &county, &params, from, to, as_of).await? {
+            Some(r) => (r.outcome, r.orgs, r.study_titles),
+            None => {
+                let (input, orgs, titles) = gather(db, &county, None, from, to, as_of).await?;
+                (jiceng_rules::meeting::evaluate(&input, &params, from, to, as_of), orgs, titles)
+            }
+        };
         report.outcome.obligations.extend(o.obligations);
         report.outcome.findings.extend(o.findings);
         report.outcome.studies.extend(o.studies);
@@ -179,6 +187,68 @@ pub async fn check(db: &Db, scope: &Scope, from: NaiveDate, to: NaiveDate, as_of
         report.study_titles.extend(titles);
     }
     Ok(report)
+}
+
+/// Read every county's records into memory now (where they are kept in memory,
+/// [`Db::keep_org_life_in_memory`]), so that the first check does not wait for them; returns
+/// how many counties were read. A server does this in the background after it starts.
+pub async fn preload(db: &Db) -> StoreResult<usize> {
+    let Some(resident) = db.resident() else { return Ok(0) };
+    let top = Query::select().column("path").from("org").and_where(Expr::col("parent_id").is_null()).take();
+    let today = jiceng_types::date::today_china();
+    let mut n = 0;
+    for row in db.conn().query_all(&top).await? {
+        let path: String = row.try_get("", "path")?;
+        if let Some(path) = OrgPath::parse(&path)
+            && resident.county(db, path, today).await?.is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Check a scope within one county over the county's records kept in memory
+/// ([`super::resident`]); `None` where they are not kept (not asked for, a scope over several
+/// counties, a period outside their window).
+async fn from_resident(
+    db: &Db,
+    scope: &Scope,
+    params: &Params,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: NaiveDate,
+) -> StoreResult<Option<Report>> {
+    let (Some(resident), Some(roots)) = (db.resident(), scope.roots()) else { return Ok(None) };
+    let Some(county) = county_of(scope) else { return Ok(None) };
+    if roots.iter().any(|r| r.ids().first().map(|id| id.0) != Some(county)) {
+        return Ok(None);
+    }
+    let today = jiceng_types::date::today_china();
+    let Some(kept) = resident.county(db, OrgPath::root(OrgId(county)), today).await? else { return Ok(None) };
+    if !kept.covers(from, to, as_of) {
+        return Ok(None);
+    }
+    let keep = |l: &OrgLabel| OrgPath::parse(&l.path).is_some_and(|p| scope.contains(&p));
+    let loaded = &kept.loaded;
+    let (orgs, hours) = loaded.orgs_for(keep, from, to);
+    let view = View {
+        orgs: &orgs,
+        meetings: &loaded.meetings,
+        study_items: &loaded.items,
+        hours: &hours,
+        held: Some((from, std::cmp::max(to, as_of))),
+        own_meetings_only: true,
+    };
+    let outcome = jiceng_rules::meeting::evaluate_view(view, params, from, to, as_of);
+    let labels = loaded.labels.iter().filter(|(_, l)| keep(l)).map(|(id, l)| (*id, l.clone())).collect();
+    let study_titles = loaded
+        .items
+        .iter()
+        .filter(|s| from <= s.published_on && s.published_on <= to)
+        .filter_map(|s| Some((s.id, loaded.titles.get(&s.id)?.clone())))
+        .collect();
+    Ok(Some(Report { from, to, as_of, outcome, orgs: labels, study_titles, params: params.clone() }))
 }
 
 /// Check one organization in scope (its own records only; a branch's page).
@@ -260,6 +330,8 @@ macro_rules! has_id {
     ($($t:ty),*) => { $(impl HasId for $t { fn id(&self) -> i64 { self.id } })* };
 }
 
+has_id!(MemberRow);
+
 /// Read the records the engine needs.
 pub async fn gather(
     db: &Db,
@@ -269,6 +341,98 @@ pub async fn gather(
     to: NaiveDate,
     as_of: NaiveDate,
 ) -> StoreResult<(Input, HashMap<i64, OrgLabel>, HashMap<i64, String>)> {
+    let loaded = load(db, scope, org, from, to, std::cmp::max(to, as_of)).await?;
+    let (orgs, hours) = loaded.orgs_for(|_| true, from, to);
+    let Loaded { labels, items, titles, meetings, .. } = loaded;
+    Ok((Input { orgs, meetings, study_items: items, hours }, labels, titles))
+}
+
+/// A member of an organization as read: the span of membership is worked out for each check
+/// ([`MemberRow::span`]), since it depends on the check's first day.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct MemberRow {
+    pub(crate) id: i64,
+    pub(crate) org_id: i64,
+    status: String,
+    admitted_on: Option<NaiveDate>,
+    suspended_on: Option<NaiveDate>,
+    left_on: Option<NaiveDate>,
+}
+
+impl MemberRow {
+    const COLUMNS: [&str; 6] = ["id", "org_id", "status", "admitted_on", "suspended_on", "left_on"];
+
+    /// The member's span in a check from `from`: `None` for a member gone before it.
+    fn span(&self, from: NaiveDate) -> Option<MemberSpan> {
+        let to = match self.status.as_str() {
+            "active" => None,
+            "suspended" => Some(self.suspended_on.unwrap_or(from)),
+            _ => Some(self.left_on.unwrap_or(from)),
+        };
+        if to.is_some_and(|t| t < from) {
+            return None;
+        }
+        // A member counts from admission (入党); the date of joining this organization is not
+        // kept apart from the transfer history, so a member moved in mid-year counts all year.
+        Some(MemberSpan { member_id: self.id, from: self.admitted_on, to })
+    }
+}
+
+/// The records of a scope as read for a window, before they are cut to one check.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Loaded {
+    /// The organizations (any status) with their committees and groups; members apart.
+    pub(crate) orgs: Vec<OrgInput>,
+    /// What to show of them, by id.
+    pub(crate) labels: HashMap<i64, OrgLabel>,
+    /// Their members, sorted by id.
+    pub(crate) members: Vec<MemberRow>,
+    /// The 第一议题 items published in the window.
+    pub(crate) items: Vec<StudyItemInput>,
+    /// Their titles.
+    pub(crate) titles: HashMap<i64, String>,
+    /// The meetings held in the window, sorted by id.
+    pub(crate) meetings: Vec<MeetingInput>,
+    /// Training hours per member and year of the window.
+    pub(crate) sums: HashMap<(i64, i32), f64>,
+}
+
+impl Loaded {
+    /// The organizations accepted by `keep`, with their members over a check from `from` to
+    /// `to`, and the yearly training hours of those members.
+    pub(crate) fn orgs_for(
+        &self,
+        keep: impl Fn(&OrgLabel) -> bool,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> (Vec<OrgInput>, Vec<MemberHours>) {
+        let mut orgs: Vec<OrgInput> = self
+            .orgs
+            .iter()
+            .filter(|o| self.labels.get(&o.id).is_some_and(&keep))
+            .map(|o| OrgInput { members: Vec::new(), ..o.clone() })
+            .collect();
+        let index: HashMap<i64, usize> = orgs.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+        for m in &self.members {
+            if let (Some(&i), Some(span)) = (index.get(&m.org_id), m.span(from)) {
+                orgs[i].members.push(span);
+            }
+        }
+        let hours = member_hours(&orgs, from, to, &self.sums);
+        (orgs, hours)
+    }
+}
+
+/// Read the records of the scope (or of one organization in it) for a window: meetings held
+/// from `from` to `last`, items published and training held from `from` to `to`.
+pub(crate) async fn load(
+    db: &Db,
+    scope: &Scope,
+    org: Option<OrgId>,
+    from: NaiveDate,
+    to: NaiveDate,
+    last: NaiveDate,
+) -> StoreResult<Loaded> {
     let conn = db.conn();
     let org_rows: Vec<OrgRow> = crate::sql::fetch_json(conn, &org_select(scope, org), &ORG_COLUMNS).await?;
     let mut labels = HashMap::with_capacity(org_rows.len());
@@ -303,11 +467,7 @@ pub async fn gather(
         );
     }
     if orgs.is_empty() {
-        return Ok((
-            Input { orgs, meetings: Vec::new(), study_items: Vec::new(), hours: Vec::new() },
-            labels,
-            HashMap::new(),
-        ));
+        return Ok(Loaded { orgs, labels, ..Loaded::default() });
     }
 
     // Party committees (党组织班子) over time.
@@ -359,35 +519,10 @@ pub async fn gather(
     }
 
     // Members over time (the current organization; left or suspended ones up to that day).
-    #[derive(Deserialize)]
-    struct M {
-        id: i64,
-        org_id: i64,
-        status: String,
-        admitted_on: Option<NaiveDate>,
-        suspended_on: Option<NaiveDate>,
-        left_on: Option<NaiveDate>,
-    }
-    has_id!(M);
-    let cols = ["id", "org_id", "status", "admitted_on", "suspended_on", "left_on"];
-    let mut q = Query::select().columns(cols.map(|c| ("t", c))).from_as("member", "t").take();
+    let mut q = Query::select().columns(MemberRow::COLUMNS.map(|c| ("t", c))).from_as("member", "t").take();
     in_orgs(&mut q, scope, org, "t");
-    let members: Vec<M> = chunked(conn, q, ("t", "id"), &cols).await?;
-    for m in members {
-        let to = match m.status.as_str() {
-            "active" => None,
-            "suspended" => Some(m.suspended_on.unwrap_or(from)),
-            _ => Some(m.left_on.unwrap_or(from)),
-        };
-        if to.is_some_and(|t| t < from) {
-            continue;
-        }
-        if let Some(&i) = index.get(&m.org_id) {
-            // A member counts from admission (入党); the date of joining this organization is not
-            // kept apart from the transfer history, so a member moved in mid-year counts all year.
-            orgs[i].members.push(MemberSpan { member_id: m.id, from: m.admitted_on, to });
-        }
-    }
+    let mut members: Vec<MemberRow> = chunked(conn, q, ("t", "id"), &MemberRow::COLUMNS).await?;
+    members.retain(|m| index.contains_key(&m.org_id) && m.span(from).is_some());
 
     // The 第一议题 register: every item published in the period, as seen from the scope.
     #[derive(Deserialize)]
@@ -416,7 +551,7 @@ pub async fn gather(
     let items: Vec<S> =
         crate::sql::fetch_json(conn, &q, &["id", "title", "published_on", "levels", "within_days"]).await?;
     let mut titles = HashMap::with_capacity(items.len());
-    let study_items = items
+    let items = items
         .into_iter()
         .map(|s| {
             titles.insert(s.id, s.title);
@@ -431,7 +566,6 @@ pub async fn gather(
 
     // Meetings held in the period, or after it up to the check day (a late study of an item
     // published in the period is a meeting after it).
-    let last = std::cmp::max(to, as_of);
     #[derive(Deserialize)]
     struct Mt {
         id: i64,
@@ -497,10 +631,8 @@ pub async fn gather(
     meetings.sort_unstable_by_key(|m| m.id);
     attach(conn, &mut meetings).await?;
 
-    // Training hours per member and year.
-    let hours = training_hours(conn, scope, org, from, to, &orgs).await?;
-    let input = Input { orgs, meetings, study_items, hours };
-    Ok((input, labels, titles))
+    let sums = hour_sums(conn, scope, org, from, to).await?;
+    Ok(Loaded { orgs, labels, members, items, titles, meetings, sums })
 }
 
 fn json_bool(v: &serde_json::Value) -> bool {
@@ -622,18 +754,18 @@ async fn attach<C: ConnectionTrait>(conn: &C, meetings: &mut [MeetingInput]) -> 
     Ok(())
 }
 
-/// Yearly training hours of the members of the checked organizations, for the years of the
-/// period; leaders are the members of a Party committee in office at the year's end.
-async fn training_hours<C: ConnectionTrait>(
+/// Training hours per member and year, for the years of `[from, to]`: a member's hours count
+/// wherever the training was recorded (a county course, another branch's class); the members are
+/// those of the organizations read.
+async fn hour_sums<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
     org: Option<OrgId>,
     from: NaiveDate,
     to: NaiveDate,
-    orgs: &[OrgInput],
-) -> StoreResult<Vec<MemberHours>> {
+) -> StoreResult<HashMap<(i64, i32), f64>> {
     use chrono::Datelike;
-    let mut out = Vec::new();
+    let mut out = HashMap::new();
     for year in from.year()..=to.year() {
         let (Some(start), Some(end)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
         else {
@@ -644,8 +776,6 @@ async fn training_hours<C: ConnectionTrait>(
             member_id: i64,
             hours: f64,
         }
-        // A member's hours count wherever the training was recorded (a county course, another
-        // branch's class): the members are those of the checked organizations.
         let mut q = Query::select()
             .column(("p", "member_id"))
             .expr_as(Expr::col(("t", "hours")).sum(), "hours")
@@ -657,7 +787,27 @@ async fn training_hours<C: ConnectionTrait>(
             .take();
         in_orgs(&mut q, scope, org, "m");
         let rows: Vec<H> = crate::sql::fetch_json(conn, &q, &["member_id", "hours"]).await?;
-        let by_member: HashMap<i64, f64> = rows.into_iter().map(|h| (h.member_id, h.hours)).collect();
+        out.extend(rows.into_iter().map(|h| ((h.member_id, year), h.hours)));
+    }
+    Ok(out)
+}
+
+/// The yearly training hours the rules judge, for the years of `[from, to]`: the members of
+/// each organization there all year (in this organization); leaders are the members of its
+/// Party committee in office at the year's end.
+fn member_hours(
+    orgs: &[OrgInput],
+    from: NaiveDate,
+    to: NaiveDate,
+    sums: &HashMap<(i64, i32), f64>,
+) -> Vec<MemberHours> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    for year in from.year()..=to.year() {
+        let (Some(start), Some(end)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+        else {
+            continue;
+        };
         for o in orgs {
             let leaders: Vec<i64> = o
                 .team
@@ -666,7 +816,6 @@ async fn training_hours<C: ConnectionTrait>(
                 .filter_map(|t| t.member_id)
                 .collect();
             for m in &o.members {
-                // Held to the year's hours only when a member all year, in this organization.
                 if m.to.is_some_and(|t| t < end) || m.from.is_some_and(|f| f > start) {
                     continue;
                 }
@@ -674,13 +823,13 @@ async fn training_hours<C: ConnectionTrait>(
                     member_id: m.member_id,
                     org_id: o.id,
                     year,
-                    hours: by_member.get(&m.member_id).copied().unwrap_or(0.0),
+                    hours: sums.get(&(m.member_id, year)).copied().unwrap_or(0.0),
                     leader: leaders.contains(&m.member_id),
                 });
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// One finding as listed (command line, pages, exports): with the organization's code and name.

@@ -13,6 +13,8 @@ pub mod group;
 pub mod import;
 mod input;
 mod model;
+pub(crate) mod resident;
+pub use resident::ResidentStats;
 pub mod study;
 pub mod training;
 mod write;

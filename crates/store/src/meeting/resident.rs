@@ -1,0 +1,292 @@
+//! The records of organizational life kept in memory, county by county, so that a check of a
+//! county (or of a whole province, county by county) runs the rules over records already read
+//! instead of reading millions of rows each time.
+//!
+//! A county's records are read once for a window (1 January of last year to 31 December of next
+//! year) and then kept up to date from the audit trail, which every change writes in its own
+//! transaction: before each check the records audited since the last one are looked at. A change
+//! to a meeting (or its attachments, its rectification list, a Party group or a committee) reads
+//! that organization's records again; any other change to the records of a county (members,
+//! organizations, training, the register, an import) drops the county, which is read again at its
+//! next check; a demo load, a restore or an audit trail that does not continue the one seen
+//! drops everything. Records are read after the audit position is taken, so a change is never
+//! missed (at worst read twice). The appends to the audit trail are serialized by its head row,
+//! so its ids become visible in order.
+//!
+//! A check outside the window, or of a scope spanning several counties, reads the records as
+//! before. A check of one organization (a branch's page) always reads its own records.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{Datelike, NaiveDate};
+use jiceng_rules::meeting::MeetingInput;
+use jiceng_types::{OrgId, OrgPath, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use serde::Deserialize;
+
+use super::compliance::{Loaded, load};
+use crate::Db;
+use crate::audit::Action;
+use crate::error::StoreResult;
+
+/// More changes than this since the last check: everything is read again.
+const MAX_CHANGES: u64 = 5_000;
+
+/// More organizations changed in a county than this: the county is read again as a whole.
+const MAX_ORGS: usize = 200;
+
+/// The counties kept in memory (shared by the clones of a [`Db`]).
+#[derive(Debug, Default)]
+pub(crate) struct Resident {
+    state: tokio::sync::Mutex<State>,
+    counties_read: AtomicU64,
+    orgs_reread: AtomicU64,
+}
+
+/// How often the records kept in memory were read ([`crate::Db::org_life_in_memory_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResidentStats {
+    /// Counties read as a whole.
+    pub counties_read: u64,
+    /// Organizations read again after a change.
+    pub orgs_reread: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The last audit record taken into account: id and hash.
+    seen: Option<(i64, String)>,
+    counties: HashMap<i64, Arc<County>>,
+}
+
+/// One county's records for a window.
+#[derive(Debug, Clone)]
+pub(crate) struct County {
+    /// The first and last day of the meetings kept.
+    pub(crate) window: (NaiveDate, NaiveDate),
+    /// The records.
+    pub(crate) loaded: Loaded,
+}
+
+impl County {
+    /// True if a check from `from` to `to` as of `as_of` reads only records of the window.
+    pub(crate) fn covers(&self, from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> bool {
+        self.window.0 <= from && std::cmp::max(to, as_of) <= self.window.1
+    }
+}
+
+/// The window kept for a check made on `today`.
+fn window(today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    Some((NaiveDate::from_ymd_opt(today.year() - 1, 1, 1)?, NaiveDate::from_ymd_opt(today.year() + 1, 12, 31)?))
+}
+
+/// What an audited change means for the records kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Nothing the rules read (a login, an export, a setting read at each check, …).
+    None,
+    /// The records of one organization of a county.
+    Org { county: i64, org: i64 },
+    /// The records of a county.
+    County(i64),
+    /// Anything.
+    All,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditRow {
+    id: i64,
+    hash: String,
+    action: String,
+    object_type: String,
+    org_path: Option<String>,
+}
+
+impl AuditRow {
+    const COLUMNS: [&str; 5] = ["id", "hash", "action", "object_type", "org_path"];
+
+    fn effect(&self) -> Effect {
+        let quiet = [
+            Action::LoginSuccess,
+            Action::LoginFailure,
+            Action::Logout,
+            Action::Denied,
+            Action::Reveal,
+            Action::Export,
+            Action::PasswordChange,
+            Action::PasswordReset,
+            Action::Disable,
+            Action::Enable,
+            Action::SessionEnd,
+            Action::TokenCreate,
+            Action::TokenRevoke,
+        ];
+        if quiet.iter().any(|a| a.key() == self.action)
+            // Settings (the rule parameters among them) are read at each check; a step of member
+            // development changes a member only through the member's own (audited) records.
+            || matches!(
+                self.object_type.as_str(),
+                "session" | "user" | "api_token" | "setting" | "recruit_person" | "recruit_step"
+            )
+        {
+            return Effect::None;
+        }
+        let moves = [Action::Move, Action::Merge, Action::DemoLoad, Action::Restore];
+        if moves.iter().any(|a| a.key() == self.action) {
+            return Effect::All;
+        }
+        let ids = match self.org_path.as_deref().and_then(OrgPath::parse) {
+            Some(path) => path.ids(),
+            None => return Effect::All,
+        };
+        let (Some(county), Some(org)) = (ids.first(), ids.last()) else { return Effect::All };
+        match self.object_type.as_str() {
+            "meeting" | "meeting_attachment" | "rectification" | "party_group" | "org_team" => {
+                Effect::Org { county: county.0, org: org.0 }
+            }
+            _ => Effect::County(county.0),
+        }
+    }
+}
+
+impl Resident {
+    /// The records of a county for a check made on `today`, read or brought up to date.
+    pub(crate) async fn county(&self, db: &Db, county: OrgPath, today: NaiveDate) -> StoreResult<Option<Arc<County>>> {
+        let Some(window) = window(today) else { return Ok(None) };
+        let Some(id) = county.ids().first().map(|id| id.0) else { return Ok(None) };
+        let mut state = self.state.lock().await;
+        let reread = state.catch_up(db).await?;
+        self.orgs_reread.fetch_add(reread, Ordering::Relaxed);
+        if let Some(c) = state.counties.get(&id).filter(|c| c.window == window) {
+            return Ok(Some(c.clone()));
+        }
+        let scope = Scope::cli_within(county);
+        let loaded = load(db, &scope, None, window.0, window.1, window.1).await?;
+        let c = Arc::new(County { window, loaded });
+        state.counties.insert(id, c.clone());
+        self.counties_read.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(c))
+    }
+
+    /// How often records were read.
+    pub(crate) fn stats(&self) -> ResidentStats {
+        ResidentStats {
+            counties_read: self.counties_read.load(Ordering::Relaxed),
+            orgs_reread: self.orgs_reread.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl State {
+    /// Look at the changes audited since the last call and bring the counties kept up to date;
+    /// returns how many organizations were read again.
+    async fn catch_up(&mut self, db: &Db) -> StoreResult<u64> {
+        let conn = db.conn();
+        let Some((seen, hash)) = self.seen.clone() else {
+            // The first call: only the position (nothing is kept yet).
+            let q = Query::select()
+                .columns(AuditRow::COLUMNS)
+                .from("audit_log")
+                .order_by("id", Order::Desc)
+                .limit(1)
+                .take();
+            let rows: Vec<AuditRow> = crate::sql::fetch_json(conn, &q, &AuditRow::COLUMNS).await?;
+            self.seen = Some(rows.first().map_or((0, String::new()), |r| (r.id, r.hash.clone())));
+            return Ok(0);
+        };
+        // From the record seen last (to see that the trail continues it) on.
+        let q = Query::select()
+            .columns(AuditRow::COLUMNS)
+            .from("audit_log")
+            .and_where(Expr::col("id").gte(seen))
+            .order_by("id", Order::Asc)
+            .limit(MAX_CHANGES + 1)
+            .take();
+        let rows: Vec<AuditRow> = crate::sql::fetch_json(conn, &q, &AuditRow::COLUMNS).await?;
+        let (continues, changes) = match rows.first() {
+            Some(first) if first.id == seen => (first.hash == hash, &rows[1..]),
+            // An empty trail seen last: every record is new.
+            _ if seen == 0 => (true, &rows[..]),
+            _ => (false, &rows[..]),
+        };
+        if !continues || rows.len() as u64 > MAX_CHANGES {
+            self.counties.clear();
+            self.seen = None;
+            // Read the position again, then the counties as they are asked for.
+            return Box::pin(self.catch_up(db)).await;
+        }
+        if let Some(last) = rows.last() {
+            self.seen = Some((last.id, last.hash.clone()));
+        }
+        let mut reread = 0;
+        let mut orgs: HashMap<i64, HashSet<i64>> = HashMap::new();
+        for row in changes {
+            match row.effect() {
+                Effect::None => {}
+                Effect::All => self.counties.clear(),
+                Effect::County(c) => {
+                    self.counties.remove(&c);
+                }
+                Effect::Org { county, org } => {
+                    orgs.entry(county).or_default().insert(org);
+                }
+            }
+        }
+        for (county, orgs) in orgs {
+            let Some(kept) = self.counties.get_mut(&county) else { continue };
+            if orgs.len() > MAX_ORGS {
+                self.counties.remove(&county);
+                continue;
+            }
+            let Some(path) = kept.loaded.labels.get(&county).and_then(|l| OrgPath::parse(&l.path)) else {
+                self.counties.remove(&county);
+                continue;
+            };
+            let scope = Scope::cli_within(path);
+            let (from, last) = kept.window;
+            let mut fresh = Vec::with_capacity(orgs.len());
+            for &org in &orgs {
+                fresh.push(load(db, &scope, Some(OrgId(org)), from, last, last).await?);
+            }
+            replace_orgs(&mut Arc::make_mut(kept).loaded, &orgs, fresh);
+            reread += orgs.len() as u64;
+        }
+        Ok(reread)
+    }
+}
+
+/// Put the records of some organizations, read again, in place of those kept. Training hours
+/// are per member and do not change with these records.
+fn replace_orgs(loaded: &mut Loaded, orgs: &HashSet<i64>, fresh: Vec<Loaded>) {
+    loaded.orgs.retain(|o| !orgs.contains(&o.id));
+    loaded.members.retain(|m| !orgs.contains(&m.org_id));
+    loaded.meetings.retain(|m| !orgs.contains(&m.org_id));
+    for id in orgs {
+        loaded.labels.remove(id);
+    }
+    let mut meetings = Vec::new();
+    for f in fresh {
+        loaded.orgs.extend(f.orgs);
+        loaded.labels.extend(f.labels);
+        loaded.members.extend(f.members);
+        meetings.extend(f.meetings);
+    }
+    loaded.orgs.sort_unstable_by_key(|o| o.id);
+    loaded.members.sort_unstable_by_key(|m| m.id);
+    meetings.sort_unstable_by_key(|m| m.id);
+    loaded.meetings = merge_by_id(std::mem::take(&mut loaded.meetings), meetings);
+}
+
+/// Merge two lists of meetings sorted by id.
+fn merge_by_id(a: Vec<MeetingInput>, b: Vec<MeetingInput>) -> Vec<MeetingInput> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        out.extend(if x.id <= y.id { a.next() } else { b.next() });
+    }
+    out.extend(a);
+    out.extend(b);
+    out
+}
