@@ -49,6 +49,8 @@ pub struct Options {
     pub runs: usize,
     /// Runs of the one-branch recompute.
     pub org_runs: usize,
+    /// Skip the split of the store path into reading and evaluating (and the reads on their own).
+    pub no_split: bool,
 }
 
 /// The benchmark.
@@ -237,58 +239,13 @@ async fn run_async(opts: &Options) -> Result<()> {
     // The split: reading the records vs evaluating them. `check` from the command line checks
     // county by county, so it reads with the county's scope (the organizations' path range);
     // reading with the whole installation's scope (no path condition) is timed too.
-    let root_path = OrgPath::root(OrgId(org_count as i64));
-    let county = Scope::cli_within(root_path.clone());
-    let mut read_times = Vec::new();
-    let mut eval_times = Vec::new();
-    let mut all_times = Vec::new();
-    for _ in 0..opts.runs {
-        let t = Instant::now();
-        let (input, _, _) =
-            compliance::gather(&db, &county, None, from, to, as_of).await.map_err(|e| anyhow!("gather: {e}"))?;
-        read_times.push(t.elapsed());
-        let params = compliance::params(&db, &county).await.map_err(|e| anyhow!("params: {e}"))?;
-        let t = Instant::now();
-        let o = jiceng_rules::meeting::evaluate(&input, &params, from, to, as_of);
-        eval_times.push(t.elapsed());
-        drop(o);
-        drop(input);
-        let t = Instant::now();
-        let (input, _, _) =
-            compliance::gather(&db, &scope, None, from, to, as_of).await.map_err(|e| anyhow!("gather: {e}"))?;
-        all_times.push(t.elapsed());
-        drop(input);
-    }
-    println!(
-        "gather runs (county scope, as check reads): {}; evaluate runs: {}; gather runs (whole installation, no path condition): {}",
-        runs(&read_times),
-        runs(&eval_times),
-        runs(&all_times)
-    );
-    let (all_best, all_median) = best_median(&all_times);
-    let (read_best, read_median) = best_median(&read_times);
-    let (eval_best, eval_median) = best_median(&eval_times);
-    println!(
-        "store path split: gather best {read_best:.3} s, median {read_median:.3} s; evaluate best {eval_best:.3} s, median {eval_median:.3} s"
-    );
     figures.push((
         format!("store path: `compliance::check` on SQLite, {org_count} orgs, {meeting_count} meetings (best / median of {})", opts.runs),
         format!("{store_best:.2} s / {store_median:.2} s"),
     ));
-    read_breakdown(&db, from, to.max(as_of), &root_path).await?;
-    figures.push((
-        "… of which reading the records (`gather` with the county's scope, best / median)".into(),
-        format!("{read_best:.2} s / {read_median:.2} s"),
-    ));
-    figures.push((
-        "… of which evaluating them (`evaluate`, best / median)".into(),
-        format!("{eval_best:.2} s / {eval_median:.2} s"),
-    ));
-    figures.push((
-        "reading the same records with the whole installation's scope (`gather` with no path condition, best / median)"
-            .into(),
-        format!("{all_best:.2} s / {all_median:.2} s"),
-    ));
+    if !opts.no_split {
+        split(&db, opts.runs, org_count, (from, to, as_of), &mut figures).await?;
+    }
 
     // 3. The SQL formulation of the same rules, on the same database.
     let params = compliance::params(&db, &scope).await.map_err(|e| anyhow!("params: {e}"))?;
@@ -411,6 +368,68 @@ async fn run_async(opts: &Options) -> Result<()> {
     for (k, v) in figures {
         println!("| {k} | {v} |");
     }
+    Ok(())
+}
+
+/// The store path's two halves timed apart: reading (`gather`, with the county's scope as
+/// `check` reads, and with the whole installation's) and evaluating; then the biggest reads alone.
+async fn split(
+    db: &Db,
+    n: usize,
+    org_count: usize,
+    (from, to, as_of): (NaiveDate, NaiveDate, NaiveDate),
+    figures: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let scope = Scope::cli();
+    let root_path = OrgPath::root(OrgId(org_count as i64));
+    let county = Scope::cli_within(root_path.clone());
+    let mut read_times = Vec::new();
+    let mut eval_times = Vec::new();
+    let mut all_times = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        let (input, _, _) =
+            compliance::gather(db, &county, None, from, to, as_of).await.map_err(|e| anyhow!("gather: {e}"))?;
+        read_times.push(t.elapsed());
+        let params = compliance::params(db, &county).await.map_err(|e| anyhow!("params: {e}"))?;
+        let t = Instant::now();
+        let o = jiceng_rules::meeting::evaluate(&input, &params, from, to, as_of);
+        eval_times.push(t.elapsed());
+        drop(o);
+        drop(input);
+        let t = Instant::now();
+        let (input, _, _) =
+            compliance::gather(db, &scope, None, from, to, as_of).await.map_err(|e| anyhow!("gather: {e}"))?;
+        all_times.push(t.elapsed());
+        drop(input);
+    }
+    println!(
+        "gather runs (county scope, as check reads): {}; evaluate runs: {}; gather runs (whole installation, no path condition): {}",
+        runs(&read_times),
+        runs(&eval_times),
+        runs(&all_times)
+    );
+    let (all_best, all_median) = best_median(&all_times);
+    let (read_best, read_median) = best_median(&read_times);
+    let (eval_best, eval_median) = best_median(&eval_times);
+    println!(
+        "store path split: gather best {read_best:.3} s, median {read_median:.3} s; evaluate best {eval_best:.3} s, median {eval_median:.3} s"
+    );
+    read_breakdown(db, from, to.max(as_of), &root_path).await?;
+    figures.push((
+        "… of which reading the records (`gather` with the county's scope, best / median)".into(),
+        format!("{read_best:.2} s / {read_median:.2} s"),
+    ));
+    figures.push((
+        "… of which evaluating them (`evaluate`, best / median)".into(),
+        format!("{eval_best:.2} s / {eval_median:.2} s"),
+    ));
+    figures.push((
+        "reading the same records with the whole installation's scope (`gather` with no path condition, best / median)"
+            .into(),
+        format!("{all_best:.2} s / {all_median:.2} s"),
+    ));
+
     Ok(())
 }
 

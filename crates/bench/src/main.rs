@@ -38,12 +38,13 @@ fn main() -> Result<()> {
             keep: args.iter().any(|a| a == "--keep"),
             runs: num("--runs", 3).max(1),
             org_runs: num("--org-runs", 200).max(1),
+            no_split: args.iter().any(|a| a == "--no-split"),
         });
     }
     if args.first().map(String::as_str) != Some("foundation") {
         bail!(
             "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] | jiceng-bench import [--rows N] \
-             | jiceng-bench compliance [--orgs 80000] [--meetings-per-org 42] [--dir DIR] [--keep]"
+             | jiceng-bench compliance [--orgs 80000] [--meetings-per-org 42] [--dir DIR] [--keep] [--runs N] [--no-split]"
         );
     }
     let province = args.iter().any(|a| a == "--province");

@@ -385,8 +385,8 @@ pub(crate) struct Loaded {
     pub(crate) orgs: Vec<OrgInput>,
     /// What to show of them, by id.
     pub(crate) labels: HashMap<i64, OrgLabel>,
-    /// Their members, sorted by id.
-    pub(crate) members: Vec<MemberRow>,
+    /// Their members by organization, each list sorted by id.
+    pub(crate) members: HashMap<i64, Vec<MemberRow>>,
     /// The 第一议题 items published in the window.
     pub(crate) items: Vec<StudyItemInput>,
     /// Their titles.
@@ -406,18 +406,15 @@ impl Loaded {
         from: NaiveDate,
         to: NaiveDate,
     ) -> (Vec<OrgInput>, Vec<MemberHours>) {
-        let mut orgs: Vec<OrgInput> = self
+        let orgs: Vec<OrgInput> = self
             .orgs
             .iter()
             .filter(|o| self.labels.get(&o.id).is_some_and(&keep))
-            .map(|o| OrgInput { members: Vec::new(), ..o.clone() })
+            .map(|o| {
+                let members = self.members.get(&o.id).map_or(&[][..], Vec::as_slice);
+                OrgInput { members: members.iter().filter_map(|m| m.span(from)).collect(), ..o.clone() }
+            })
             .collect();
-        let index: HashMap<i64, usize> = orgs.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
-        for m in &self.members {
-            if let (Some(&i), Some(span)) = (index.get(&m.org_id), m.span(from)) {
-                orgs[i].members.push(span);
-            }
-        }
         let hours = member_hours(&orgs, from, to, &self.sums);
         (orgs, hours)
     }
@@ -521,8 +518,13 @@ pub(crate) async fn load(
     // Members over time (the current organization; left or suspended ones up to that day).
     let mut q = Query::select().columns(MemberRow::COLUMNS.map(|c| ("t", c))).from_as("member", "t").take();
     in_orgs(&mut q, scope, org, "t");
-    let mut members: Vec<MemberRow> = chunked(conn, q, ("t", "id"), &MemberRow::COLUMNS).await?;
-    members.retain(|m| index.contains_key(&m.org_id) && m.span(from).is_some());
+    let rows: Vec<MemberRow> = chunked(conn, q, ("t", "id"), &MemberRow::COLUMNS).await?;
+    let mut members: HashMap<i64, Vec<MemberRow>> = HashMap::new();
+    for m in rows {
+        if index.contains_key(&m.org_id) && m.span(from).is_some() {
+            members.entry(m.org_id).or_default().push(m);
+        }
+    }
 
     // The 第一议题 register: every item published in the period, as seen from the scope.
     #[derive(Deserialize)]

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Datelike, NaiveDate};
-use jiceng_rules::meeting::MeetingInput;
 use jiceng_types::{OrgId, OrgPath, Scope};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Deserialize;
@@ -163,7 +162,9 @@ impl Resident {
             return Ok(Some(c.clone()));
         }
         let scope = Scope::cli_within(county);
-        let loaded = load(db, &scope, None, window.0, window.1, window.1).await?;
+        let mut loaded = load(db, &scope, None, window.0, window.1, window.1).await?;
+        // Sorted by id, so that an organization read again is put back in its place.
+        loaded.orgs.sort_unstable_by_key(|o| o.id);
         let c = Arc::new(County { window, loaded });
         state.counties.insert(id, c.clone());
         self.counties_read.fetch_add(1, Ordering::Relaxed);
@@ -257,36 +258,42 @@ impl State {
     }
 }
 
-/// Put the records of some organizations, read again, in place of those kept. Training hours
-/// are per member and do not change with these records.
+/// Put the records of some organizations, read again, in place of those kept, without moving
+/// the others: a county's meetings are millions of records, an organization's a few dozen. The
+/// order of the meetings does not matter to the engine. Training hours are per member and do not
+/// change with these records.
 fn replace_orgs(loaded: &mut Loaded, orgs: &HashSet<i64>, fresh: Vec<Loaded>) {
-    loaded.orgs.retain(|o| !orgs.contains(&o.id));
-    loaded.members.retain(|m| !orgs.contains(&m.org_id));
-    loaded.meetings.retain(|m| !orgs.contains(&m.org_id));
+    let mut meetings = Vec::new();
     for id in orgs {
         loaded.labels.remove(id);
+        loaded.members.remove(id);
+        if let Ok(i) = loaded.orgs.binary_search_by_key(id, |o| o.id) {
+            loaded.orgs.remove(i);
+        }
     }
-    let mut meetings = Vec::new();
     for f in fresh {
-        loaded.orgs.extend(f.orgs);
+        for o in f.orgs {
+            let i = loaded.orgs.partition_point(|k| k.id < o.id);
+            loaded.orgs.insert(i, o);
+        }
         loaded.labels.extend(f.labels);
         loaded.members.extend(f.members);
         meetings.extend(f.meetings);
     }
-    loaded.orgs.sort_unstable_by_key(|o| o.id);
-    loaded.members.sort_unstable_by_key(|m| m.id);
-    meetings.sort_unstable_by_key(|m| m.id);
-    loaded.meetings = merge_by_id(std::mem::take(&mut loaded.meetings), meetings);
-}
-
-/// Merge two lists of meetings sorted by id.
-fn merge_by_id(a: Vec<MeetingInput>, b: Vec<MeetingInput>) -> Vec<MeetingInput> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
-        out.extend(if x.id <= y.id { a.next() } else { b.next() });
+    // The slots of the old meetings take the new ones; the rest are pushed or dropped.
+    let slots: Vec<usize> =
+        loaded.meetings.iter().enumerate().filter(|(_, m)| orgs.contains(&m.org_id)).map(|(i, _)| i).collect();
+    let mut new = meetings.into_iter();
+    let mut spare = Vec::new();
+    for i in slots {
+        match new.next() {
+            Some(m) => loaded.meetings[i] = m,
+            None => spare.push(i),
+        }
     }
-    out.extend(a);
-    out.extend(b);
-    out
+    loaded.meetings.extend(new);
+    // Dropped from the back, so that each removal moves only the last record.
+    for i in spare.into_iter().rev() {
+        loaded.meetings.swap_remove(i);
+    }
 }
