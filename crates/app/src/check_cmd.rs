@@ -18,8 +18,9 @@ fn date(flag: &str, s: &str) -> anyhow::Result<chrono::NaiveDate> {
 
 /// Run the check.
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let from = date("from", &args.from)?;
-    let to = date("to", &args.to)?;
+    // Both are required by the command line when no subcommand is given.
+    let from = date("from", args.from.as_deref().unwrap_or_default())?;
+    let to = date("to", args.to.as_deref().unwrap_or_default())?;
     let as_of = match &args.as_of {
         Some(s) => date("as-of", s)?,
         None => jiceng_types::date::today_china(),

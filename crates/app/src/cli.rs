@@ -41,27 +41,55 @@ pub enum Command {
     /// 审计记录
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// 检查组织生活（三会一课、主题党日、第一议题、学时等）并列出问题
+    /// 检查组织生活（三会一课、主题党日、第一议题、学时等）并列出问题；子命令 recruit 检查发展党员花名册
     Check(CheckArgs),
 }
 
-/// `jiceng check [--org CODE] --from DATE --to DATE [--format json|table]`
+/// `jiceng check [--org CODE] --from DATE --to DATE [--format json|table]`, or a subcommand
+/// (`jiceng check recruit FILE`), which takes none of these arguments.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct CheckArgs {
+    /// A check of its own (then none of the arguments below is given).
+    #[command(subcommand)]
+    pub command: Option<CheckCmd>,
     #[command(flatten)]
     pub db: DbArgs,
     /// 只检查该组织（代码）及其下级
     #[arg(long)]
     pub org: Option<String>,
     /// 检查期间的开始日期（如 2025-01-01）
-    #[arg(long)]
-    pub from: String,
+    #[arg(long, required = true)]
+    pub from: Option<String>,
     /// 检查期间的结束日期（如 2025-12-31）
-    #[arg(long)]
-    pub to: String,
+    #[arg(long, required = true)]
+    pub to: Option<String>,
     /// 以该日为“今天”判断是否逾期（默认今天）
     #[arg(long)]
     pub as_of: Option<String>,
+    /// 输出格式
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// The checks of `jiceng check` that are subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CheckCmd {
+    /// 检查发展党员花名册（.xlsx、.xls、.csv，每人一行）：逐行列出各环节日期的时间间隔、先后顺序和超期问题（不需要数据库）
+    Recruit(CheckRecruitArgs),
+}
+
+/// `jiceng check recruit FILE [--as-of DATE] [--rules FILE.json] [--format json|table]`
+#[derive(Debug, Args)]
+pub struct CheckRecruitArgs {
+    /// 花名册文件（.xlsx、.xls、.csv，每人一行；列名见用户手册“发展党员”一章）
+    pub file: PathBuf,
+    /// 以该日为“今天”判断是否超期（默认今天）
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// 规则参数文件（JSON，只写与全国默认值不同的参数，如 {"dev.talk_within":2}）
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
     /// 输出格式
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

@@ -4,6 +4,7 @@
 
 mod backup;
 mod check_cmd;
+mod check_recruit;
 mod cli;
 mod config;
 mod demo;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{AuditCmd, Cli, Command};
+use crate::cli::{AuditCmd, CheckArgs, CheckCmd, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -66,6 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(cmd) => exchange_cmd::export(cmd).await,
         Command::Backup(args) => backup::backup(args).await,
         Command::Restore(args) => backup::restore(args).await,
+        Command::Check(CheckArgs { command: Some(CheckCmd::Recruit(args)), .. }) => check_recruit::run(args),
         Command::Check(args) => check_cmd::run(args).await,
         Command::Audit(AuditCmd::Verify(args)) => {
             let db = config::open_migrated(&args).await?;

@@ -22,6 +22,7 @@ pub mod meeting;
 pub mod member;
 pub mod org;
 pub mod read;
+pub mod recruit;
 mod template;
 pub mod write;
 

@@ -8,5 +8,6 @@
 
 pub mod meeting;
 pub mod quality;
+pub mod recruit;
 
 pub use quality::{Finding, MemberFacts, OrgFacts, QualityParams, RULES, Severity, Subject, TransferFacts, rule_label};

@@ -13,6 +13,7 @@ pub mod org;
 pub mod person;
 pub mod phone;
 pub mod pinyin_key;
+pub mod recruit;
 pub mod role;
 pub mod scope;
 pub mod text;
