@@ -20,6 +20,7 @@ pub mod member;
 pub mod migration;
 pub mod org;
 pub mod quality;
+pub mod recruit;
 mod scope_sql;
 pub mod seed;
 pub mod settings;

@@ -191,29 +191,42 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: MemberInput) -> 
     crate::audit::recording_denial(db, scope, meta, "member", None, async {
         require_write(scope)?;
         let tx = db.begin_write().await?;
-        let org = target_org(&tx, scope, input.org_id).await?;
-        duplicate_check(&tx, db, scope, &input, None).await?;
-        let now = crate::now();
-        let mut row = core_values(&input);
-        row.extend(sensitive_values(db, &input)?);
-        row.push(("status", MemberStatus::Active.key().into()));
-        row.push(("without_post", false.into()));
-        row.push(("created_at", now.into()));
-        row.push(("updated_at", now.into()));
-        let q = crate::sql::insert_row("member", row).returning_col("id").take();
-        let id_row = tx.query_one(&q).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
-        let id = MemberId(id_row.try_get::<i64>("", "id")?);
-        count_members(&tx, &org, 1).await?;
-        let member = load(&tx, scope, id).await?;
-        event(&tx, scope, id, Some(org.id), "created", input.admitted_on, member.audit_fields()).await?;
-        let entry = Entry::new(Action::Create, "member", Some(id.to_string()))
-            .in_org(&org.path)
-            .changes(audit::diff(&serde_json::json!({}), &member.audit_fields()));
-        audit::append(&tx, scope, meta, entry).await?;
+        let member = create_in(&tx, db, scope, meta, &input).await?;
         tx.commit().await?;
         Ok(member)
     })
     .await
+}
+
+/// [`create`] inside a caller's write transaction (the caller checks the right and commits):
+/// the row, the organization rollups, the member's history event and the audit record.
+pub(crate) async fn create_in(
+    tx: &DatabaseTransaction,
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    input: &MemberInput,
+) -> StoreResult<Member> {
+    let org = target_org(tx, scope, input.org_id).await?;
+    duplicate_check(tx, db, scope, input, None).await?;
+    let now = crate::now();
+    let mut row = core_values(input);
+    row.extend(sensitive_values(db, input)?);
+    row.push(("status", MemberStatus::Active.key().into()));
+    row.push(("without_post", false.into()));
+    row.push(("created_at", now.into()));
+    row.push(("updated_at", now.into()));
+    let q = crate::sql::insert_row("member", row).returning_col("id").take();
+    let id_row = tx.query_one(&q).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
+    let id = MemberId(id_row.try_get::<i64>("", "id")?);
+    count_members(tx, &org, 1).await?;
+    let member = load(tx, scope, id).await?;
+    event(tx, scope, id, Some(org.id), "created", input.admitted_on, member.audit_fields()).await?;
+    let entry = Entry::new(Action::Create, "member", Some(id.to_string()))
+        .in_org(&org.path)
+        .changes(audit::diff(&serde_json::json!({}), &member.audit_fields()));
+    audit::append(tx, scope, meta, entry).await?;
+    Ok(member)
 }
 
 /// Change a member's record. A new organization must be in scope (otherwise use a transfer).
@@ -383,164 +396,174 @@ pub async fn change_status(
 ) -> StoreResult<Member> {
     crate::audit::recording_denial(db, scope, meta, "member", Some(id.to_string()), async {
         require_write(scope)?;
-        let today = crate::now().date_naive();
-        if change.on() > today {
-            return Err(bad("on", "in_future", "日期不能晚于今天"));
-        }
         let tx = db.begin_write().await?;
-        let m = load(&tx, scope, id).await?;
-        if m.status == MemberStatus::Left {
-            return Err(StoreError::conflict("member_left", "该党员已出党"));
-        }
-        let on = change.on();
-        let text = |s: &str| jiceng_types::text::normalize(s);
-        let (kind, values, status_delta): (&str, Vec<(&str, SimpleExpr)>, i64) = match &change {
-            StatusChange::MobileOut { to, card_no, .. } => {
-                if text(to).is_empty() {
-                    return Err(bad("to", "required", "请填写外出去向"));
-                }
-                let card: Option<String> = card_no.as_deref().map(text).filter(|s| !s.is_empty());
-                (
-                    "mobile_out",
-                    vec![
-                        ("mobile_out_to", text(to).into()),
-                        ("mobile_in_from", Option::<String>::None.into()),
-                        ("mobile_since", on.into()),
-                        ("mobile_card_no", card.into()),
-                    ],
-                    0,
-                )
-            }
-            StatusChange::MobileIn { from, card_no, .. } => {
-                if text(from).is_empty() {
-                    return Err(bad("from", "required", "请填写流出地"));
-                }
-                let card: Option<String> = card_no.as_deref().map(text).filter(|s| !s.is_empty());
-                (
-                    "mobile_in",
-                    vec![
-                        ("mobile_in_from", text(from).into()),
-                        ("mobile_out_to", Option::<String>::None.into()),
-                        ("mobile_since", on.into()),
-                        ("mobile_card_no", card.into()),
-                    ],
-                    0,
-                )
-            }
-            StatusChange::MobileEnd { .. } => {
-                if m.mobile_since.is_none() {
-                    return Err(StoreError::conflict("not_mobile", "该党员不是流动党员"));
-                }
-                let none = || Option::<String>::None.into();
-                (
-                    "mobile_end",
-                    vec![
-                        ("mobile_out_to", none()),
-                        ("mobile_in_from", none()),
-                        ("mobile_since", Option::<NaiveDate>::None.into()),
-                        ("mobile_card_no", none()),
-                    ],
-                    0,
-                )
-            }
-            StatusChange::OutOfContact { .. } => ("out_of_contact", vec![("out_of_contact_since", on.into())], 0),
-            StatusChange::ContactRestored { .. } => {
-                if m.out_of_contact_since.is_none() {
-                    return Err(StoreError::conflict("not_lost", "该党员未登记为失联"));
-                }
-                ("contact_restored", vec![("out_of_contact_since", Option::<NaiveDate>::None.into())], 0)
-            }
-            StatusChange::WithoutPost { without_post, .. } => (
-                if *without_post { "without_post" } else { "with_post" },
-                vec![("without_post", (*without_post).into())],
-                0,
-            ),
-            StatusChange::Regularize { .. } => {
-                if m.category != MemberCategory::Probationary {
-                    return Err(StoreError::conflict("not_probationary", "该党员不是预备党员"));
-                }
-                if on < m.admitted_on {
-                    return Err(bad("on", "before_admission", "转正日期不能早于入党日期"));
-                }
-                ("regularized", vec![("category", MemberCategory::Full.key().into()), ("regularized_on", on.into())], 0)
-            }
-            StatusChange::ExtendProbation { until, .. } => {
-                if m.category != MemberCategory::Probationary {
-                    return Err(StoreError::conflict("not_probationary", "该党员不是预备党员"));
-                }
-                if m.probation_extended_until.is_some() {
-                    return Err(StoreError::conflict("already_extended", "预备期只能延长一次"));
-                }
-                let end = m.admitted_on.checked_add_months(chrono::Months::new(12)).unwrap_or(m.admitted_on);
-                let min = end.checked_add_months(chrono::Months::new(6)).unwrap_or(end);
-                let max = end.checked_add_months(chrono::Months::new(12)).unwrap_or(end);
-                if *until < min || *until > max {
-                    return Err(bad("until", "out_of_range", "预备期延长时间应为6个月至1年"));
-                }
-                ("probation_extended", vec![("probation_extended_until", (*until).into())], 0)
-            }
-            StatusChange::Suspend { .. } => {
-                if m.status != MemberStatus::Active {
-                    return Err(StoreError::conflict("not_active", "只有党籍正常的党员才能停止党籍"));
-                }
-                ("suspended", vec![("status", MemberStatus::Suspended.key().into()), ("suspended_on", on.into())], -1)
-            }
-            StatusChange::Restore { .. } => {
-                if m.status != MemberStatus::Suspended {
-                    return Err(StoreError::conflict("not_suspended", "该党员未被停止党籍"));
-                }
-                (
-                    "restored",
-                    vec![
-                        ("status", MemberStatus::Active.key().into()),
-                        ("suspended_on", Option::<NaiveDate>::None.into()),
-                    ],
-                    1,
-                )
-            }
-            StatusChange::Leave { reason, .. } => {
-                let reason = text(reason);
-                if reason.is_empty() || reason.chars().count() > 50 {
-                    return Err(bad("reason", "required", "请填写出党原因（如退党、除名、死亡）"));
-                }
-                let delta = if m.status == MemberStatus::Active { -1 } else { 0 };
-                (
-                    "left",
-                    vec![
-                        ("status", MemberStatus::Left.key().into()),
-                        ("left_on", on.into()),
-                        ("left_reason", reason.into()),
-                    ],
-                    delta,
-                )
-            }
-        };
-        let mut q = Query::update();
-        q.table("member").and_where(Expr::col("id").eq(id.0)).value("updated_at", crate::now());
-        for (col, v) in values {
-            q.value(col, v);
-        }
-        tx.execute(&q).await?;
-        if status_delta != 0 {
-            let org = crate::org::fetch_one(&tx, &crate::org::select_for_write(&Scope::cli(), m.org_id))
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            count_members(&tx, &org, status_delta).await?;
-        }
-        let detail = serde_json::to_value(&change).unwrap_or_default();
-        event(&tx, scope, id, Some(m.org_id), kind, on, detail.clone()).await?;
-        audit::append(
-            &tx,
-            scope,
-            meta,
-            Entry::new(Action::Update, "member", Some(id.to_string())).in_org(&m.org_path).changes(detail),
-        )
-        .await?;
-        let after = load(&tx, scope, id).await?;
+        let after = change_status_in(&tx, scope, meta, id, &change).await?;
         tx.commit().await?;
         Ok(after)
     })
     .await
+}
+
+/// [`change_status`] inside a caller's write transaction (the caller checks the right and
+/// commits): the row, the rollups, the member's history event and the audit record.
+pub(crate) async fn change_status_in(
+    tx: &DatabaseTransaction,
+    scope: &Scope,
+    meta: &Meta,
+    id: MemberId,
+    change: &StatusChange,
+) -> StoreResult<Member> {
+    // Dates are China dates: a change dated today in China is not in the future at 07:00 there.
+    let today = jiceng_types::date::today_china();
+    if change.on() > today {
+        return Err(bad("on", "in_future", "日期不能晚于今天"));
+    }
+    let m = load(tx, scope, id).await?;
+    if m.status == MemberStatus::Left {
+        return Err(StoreError::conflict("member_left", "该党员已出党"));
+    }
+    let on = change.on();
+    let text = |s: &str| jiceng_types::text::normalize(s);
+    let (kind, values, status_delta): (&str, Vec<(&str, SimpleExpr)>, i64) = match change {
+        StatusChange::MobileOut { to, card_no, .. } => {
+            if text(to).is_empty() {
+                return Err(bad("to", "required", "请填写外出去向"));
+            }
+            let card: Option<String> = card_no.as_deref().map(text).filter(|s| !s.is_empty());
+            (
+                "mobile_out",
+                vec![
+                    ("mobile_out_to", text(to).into()),
+                    ("mobile_in_from", Option::<String>::None.into()),
+                    ("mobile_since", on.into()),
+                    ("mobile_card_no", card.into()),
+                ],
+                0,
+            )
+        }
+        StatusChange::MobileIn { from, card_no, .. } => {
+            if text(from).is_empty() {
+                return Err(bad("from", "required", "请填写流出地"));
+            }
+            let card: Option<String> = card_no.as_deref().map(text).filter(|s| !s.is_empty());
+            (
+                "mobile_in",
+                vec![
+                    ("mobile_in_from", text(from).into()),
+                    ("mobile_out_to", Option::<String>::None.into()),
+                    ("mobile_since", on.into()),
+                    ("mobile_card_no", card.into()),
+                ],
+                0,
+            )
+        }
+        StatusChange::MobileEnd { .. } => {
+            if m.mobile_since.is_none() {
+                return Err(StoreError::conflict("not_mobile", "该党员不是流动党员"));
+            }
+            let none = || Option::<String>::None.into();
+            (
+                "mobile_end",
+                vec![
+                    ("mobile_out_to", none()),
+                    ("mobile_in_from", none()),
+                    ("mobile_since", Option::<NaiveDate>::None.into()),
+                    ("mobile_card_no", none()),
+                ],
+                0,
+            )
+        }
+        StatusChange::OutOfContact { .. } => ("out_of_contact", vec![("out_of_contact_since", on.into())], 0),
+        StatusChange::ContactRestored { .. } => {
+            if m.out_of_contact_since.is_none() {
+                return Err(StoreError::conflict("not_lost", "该党员未登记为失联"));
+            }
+            ("contact_restored", vec![("out_of_contact_since", Option::<NaiveDate>::None.into())], 0)
+        }
+        StatusChange::WithoutPost { without_post, .. } => (
+            if *without_post { "without_post" } else { "with_post" },
+            vec![("without_post", (*without_post).into())],
+            0,
+        ),
+        StatusChange::Regularize { .. } => {
+            if m.category != MemberCategory::Probationary {
+                return Err(StoreError::conflict("not_probationary", "该党员不是预备党员"));
+            }
+            if on < m.admitted_on {
+                return Err(bad("on", "before_admission", "转正日期不能早于入党日期"));
+            }
+            ("regularized", vec![("category", MemberCategory::Full.key().into()), ("regularized_on", on.into())], 0)
+        }
+        StatusChange::ExtendProbation { until, .. } => {
+            if m.category != MemberCategory::Probationary {
+                return Err(StoreError::conflict("not_probationary", "该党员不是预备党员"));
+            }
+            if m.probation_extended_until.is_some() {
+                return Err(StoreError::conflict("already_extended", "预备期只能延长一次"));
+            }
+            let end = m.admitted_on.checked_add_months(chrono::Months::new(12)).unwrap_or(m.admitted_on);
+            let min = end.checked_add_months(chrono::Months::new(6)).unwrap_or(end);
+            let max = end.checked_add_months(chrono::Months::new(12)).unwrap_or(end);
+            if *until < min || *until > max {
+                return Err(bad("until", "out_of_range", "预备期延长时间应为6个月至1年"));
+            }
+            ("probation_extended", vec![("probation_extended_until", (*until).into())], 0)
+        }
+        StatusChange::Suspend { .. } => {
+            if m.status != MemberStatus::Active {
+                return Err(StoreError::conflict("not_active", "只有党籍正常的党员才能停止党籍"));
+            }
+            ("suspended", vec![("status", MemberStatus::Suspended.key().into()), ("suspended_on", on.into())], -1)
+        }
+        StatusChange::Restore { .. } => {
+            if m.status != MemberStatus::Suspended {
+                return Err(StoreError::conflict("not_suspended", "该党员未被停止党籍"));
+            }
+            (
+                "restored",
+                vec![("status", MemberStatus::Active.key().into()), ("suspended_on", Option::<NaiveDate>::None.into())],
+                1,
+            )
+        }
+        StatusChange::Leave { reason, .. } => {
+            let reason = text(reason);
+            if reason.is_empty() || reason.chars().count() > 50 {
+                return Err(bad("reason", "required", "请填写出党原因（如退党、除名、死亡）"));
+            }
+            let delta = if m.status == MemberStatus::Active { -1 } else { 0 };
+            (
+                "left",
+                vec![
+                    ("status", MemberStatus::Left.key().into()),
+                    ("left_on", on.into()),
+                    ("left_reason", reason.into()),
+                ],
+                delta,
+            )
+        }
+    };
+    let mut q = Query::update();
+    q.table("member").and_where(Expr::col("id").eq(id.0)).value("updated_at", crate::now());
+    for (col, v) in values {
+        q.value(col, v);
+    }
+    tx.execute(&q).await?;
+    if status_delta != 0 {
+        let org = crate::org::fetch_one(tx, &crate::org::select_for_write(&Scope::cli(), m.org_id))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        count_members(tx, &org, status_delta).await?;
+    }
+    let detail = serde_json::to_value(change).unwrap_or_default();
+    event(tx, scope, id, Some(m.org_id), kind, on, detail.clone()).await?;
+    audit::append(
+        tx,
+        scope,
+        meta,
+        Entry::new(Action::Update, "member", Some(id.to_string())).in_org(&m.org_path).changes(detail),
+    )
+    .await?;
+    load(tx, scope, id).await
 }
 
 /// Which personal number to reveal.

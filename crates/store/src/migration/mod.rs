@@ -10,6 +10,7 @@ mod m0002_org_rollups;
 mod m0003_member_registry;
 mod m0004_member_status_index;
 mod m0005_org_life;
+mod m0006_recruit;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_member_registry::Migration),
             Box::new(m0004_member_status_index::Migration),
             Box::new(m0005_org_life::Migration),
+            Box::new(m0006_recruit::Migration),
         ]
     }
 
