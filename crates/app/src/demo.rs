@@ -58,6 +58,18 @@ pub async fn load_if_empty(db: &Db, s: ScaleArg, seed: u64, password: Option<Str
                     report.meetings, report.study_items, report.groups, report.trainings
                 );
             }
+            let c = county.recruit.counts();
+            if report.recruit_persons > 0 {
+                println!(
+                    "发展党员：{} 人在发展过程中（申请人 {}，积极分子 {}，发展对象 {}，预备党员 {}），另有 {} 人近期转正、材料待归档。",
+                    c.in_progress(),
+                    c.applicants,
+                    c.activists,
+                    c.candidates,
+                    c.probationary,
+                    c.regularized
+                );
+            }
             println!("演示账号（密码均为 {password}）：");
             if (report.users as usize) < county.users.len() {
                 println!("  （已存在的同名账号未改动，保留原密码）");

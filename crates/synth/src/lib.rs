@@ -14,7 +14,8 @@
 //! Modules: `names` (place, company and person names), `tree` (the builder: ids, codes, unique
 //! names, terms), `towns` (townships, counties, provinces), `systems` (county-level systems),
 //! `people` (members), `flaws` (deliberate gaps), `life` (a year of meetings, studies and
-//! training, with their gaps). Sizes and generation times of every scale:
+//! training, with their gaps), `recruit` (the member-development pipeline, with its rule breaks).
+//! Sizes and generation times of every scale:
 //! `cargo run -p jiceng-synth --release --example sizes` (province ≈ 0.5 s in release mode).
 
 mod flaws;
@@ -22,6 +23,7 @@ mod identity;
 mod life;
 mod names;
 mod people;
+mod recruit;
 mod systems;
 mod teams;
 mod towns;
@@ -30,6 +32,8 @@ mod tree;
 
 use chrono::NaiveDate;
 use jiceng_store::seed::{LifeSeed, LoadReport, MemberSeed, OrgSeed, TeamSeed, UserSeed};
+
+pub use crate::recruit::{Break, RecruitCounts, Recruitment};
 use jiceng_types::{Role, Scope};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -166,6 +170,9 @@ pub struct County {
     /// A year of organizational life (groups, the 第一议题 register, meetings, appraisals,
     /// training); empty at province scale.
     pub life: LifeSeed,
+    /// The member-development pipeline (发展党员) and its deliberate rule breaks; empty where the
+    /// organizational life is (province scale).
+    pub recruit: Recruitment,
     /// The county's (or province's) name, e.g. `龙泉县`.
     pub name: String,
 }
@@ -198,7 +205,12 @@ pub fn generate(scale: Scale, seed: u64, today: NaiveDate) -> County {
     } else {
         LifeSeed::default()
     };
-    County { orgs, members, users, teams, life, name }
+    let recruit = if params.life {
+        recruit::generate(&orgs, &members, &users, &life, &name, seed, today, &keep)
+    } else {
+        Recruitment::default()
+    };
+    County { orgs, members, users, teams, life, recruit, name }
 }
 
 /// The demo accounts: one per role, at sensible organizations.
@@ -245,8 +257,17 @@ pub async fn load(db: &jiceng_store::Db, county: &County, password: &str) -> jic
     let scope = Scope::cli();
     let meta = jiceng_store::Meta::cli();
     let c = county;
-    let report = jiceng_store::seed::load_with_life(
-        db, &scope, &meta, &c.orgs, &c.members, &c.users, &c.teams, &c.life, password,
+    let report = jiceng_store::seed::load_with_recruit(
+        db,
+        &scope,
+        &meta,
+        &c.orgs,
+        &c.members,
+        &c.users,
+        &c.teams,
+        &c.life,
+        &c.recruit.seed,
+        password,
     )
     .await?;
     transfers::load(db, county).await?;

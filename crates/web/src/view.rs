@@ -32,9 +32,6 @@ pub struct Area {
 /// The capability areas not yet open, in navigation order.
 pub const AREAS: &[Area] = &[
     Area {
-        key: "recruit", label: "发展党员", about: "五个阶段二十五个步骤的全程记录、时间间隔校验与文书生成。"
-    },
-    Area {
         key: "assess", label: "五强创建", about: "“五强组织”创建、星级评定、软弱涣散党组织整顿与述职评议考核。"
     },
     Area {
@@ -86,6 +83,7 @@ impl Ctx {
         }
         if s.can(Right::ReadMembers) {
             nav.push(item("/transfers", "组织关系转接", active, "transfers"));
+            nav.push(item("/recruits", "发展党员", active, "recruits"));
         }
         if s.can(Right::ReadMembers) {
             nav.push(item("/meetings", "组织生活", active, "meetings"));

@@ -276,15 +276,16 @@ jiceng_store::dual_test!(audit_security_and_own_pages_follow_rights, |db: Db| as
         assert_eq!(r.status, 200, "{:?}", a.role);
         assert!(r.body.contains(a.name()));
         assert_eq!(app.get("/account/password", &a.cookie).await.status, 200);
-        for key in ["recruit", "assess", "village", "govern", "reports"] {
+        for key in ["assess", "village", "govern", "reports"] {
             let r = app.get(&format!("/areas/{key}"), &a.cookie).await;
             assert_eq!(r.status, 200, "{:?} /areas/{key}", a.role);
             assert!(r.body.contains("尚未开放"), "{:?} /areas/{key}", a.role);
         }
         assert_eq!(app.get("/areas/nope", &a.cookie).await.status, 404);
-        // The member registry and organizational life are open now: their placeholders are gone.
+        // The member registry, organizational life and member development are open now: their placeholders are gone.
         assert_eq!(app.get("/areas/members", &a.cookie).await.status, 404);
         assert_eq!(app.get("/areas/meetings", &a.cookie).await.status, 404);
+        assert_eq!(app.get("/areas/recruit", &a.cookie).await.status, 404);
     }
     assert_chain_intact(&db).await;
 });

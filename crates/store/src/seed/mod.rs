@@ -10,6 +10,14 @@
 //! index in the member list, the recorders by their account names, each table written through one
 //! JSON value per 5,000 rows. Minutes get the same similarity fingerprint as records entered by
 //! hand.
+//!
+//! The county's member-development pipeline (发展党员: persons and their recorded steps,
+//! [`RecruitSeed`]) comes in the same transaction too, stored exactly as `store::recruit` stores
+//! what is entered by hand (see `recruit`).
+
+mod recruit;
+
+pub use recruit::{RecruitPersonSeed, RecruitSeed, RecruitStepSeed};
 
 use std::collections::HashMap;
 
@@ -167,6 +175,10 @@ pub struct LoadReport {
     pub meetings: u64,
     /// Training records.
     pub trainings: u64,
+    /// Persons of the member-development pipeline (发展党员).
+    pub recruit_persons: u64,
+    /// Their recorded steps.
+    pub recruit_steps: u64,
 }
 
 /// A leadership-team row (班子) to load: one person's term in one post.
@@ -422,6 +434,24 @@ pub async fn load_with_life(
     life: &LifeSeed,
     password: &str,
 ) -> StoreResult<LoadReport> {
+    load_with_recruit(db, scope, meta, orgs, members, users, teams, life, &RecruitSeed::default(), password).await
+}
+
+/// [`load_with_life`], with the county's member-development pipeline (persons linked to their
+/// member records by index into `members`).
+#[expect(clippy::too_many_arguments, reason = "one slice per kind of row, as generated")]
+pub async fn load_with_recruit(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    orgs: &[OrgSeed],
+    members: &[MemberSeed],
+    users: &[UserSeed],
+    teams: &[TeamSeed],
+    life: &LifeSeed,
+    recruit: &RecruitSeed,
+    password: &str,
+) -> StoreResult<LoadReport> {
     if scope.role().is_some() {
         return Err(StoreError::forbidden("cli_only", "演示数据只能在命令行载入"));
     }
@@ -657,10 +687,11 @@ pub async fn load_with_life(
     }
 
     insert_life(&tx, life, members).await?;
+    recruit::insert(&tx, db, recruit, orgs, members).await?;
 
     if tx.get_database_backend() == DbBackend::Postgres {
         // Ids were given: move the sequences past them.
-        for table in ["org", "party_group", "study_item", "meeting", "training"] {
+        for table in ["org", "party_group", "study_item", "meeting", "training", "recruit_person", "recruit_step"] {
             tx.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table})) \
                  WHERE EXISTS (SELECT 1 FROM {table})"
@@ -678,12 +709,15 @@ pub async fn load_with_life(
         study_items: life.study_items.len() as u64,
         meetings: life.meetings.len() as u64,
         trainings: life.trainings.len() as u64,
+        recruit_persons: recruit.persons.len() as u64,
+        recruit_steps: recruit.steps.len() as u64,
     };
     let entry =
         Entry::new(Action::DemoLoad, "county", orgs.first().map(|o| o.code.clone())).changes(serde_json::json!({
             "orgs": report.orgs, "members": report.members, "users": report.users, "teams": report.teams,
             "groups": report.groups, "study_items": report.study_items, "meetings": report.meetings,
             "appraisals": life.appraisals.len(), "trainings": report.trainings,
+            "recruit_persons": report.recruit_persons, "recruit_steps": report.recruit_steps,
         }));
     audit::append(&tx, scope, meta, entry).await?;
     tx.commit().await?;
