@@ -123,6 +123,9 @@ pub struct ServeArgs {
     /// 信任反向代理的 X-Forwarded-For 头以记录用户真实地址（仅在代理之后使用）
     #[arg(long, env = "JICENG_TRUST_FORWARDED")]
     pub trust_forwarded: bool,
+    /// 启动后在后台把各县的组织生活记录读入内存，使第一次组织生活检查不必等待（省级规模建议开启；默认在第一次检查时读入）
+    #[arg(long, env = "JICENG_PRELOAD")]
+    pub preload: bool,
 }
 
 /// The size of a synthetic county.

@@ -33,16 +33,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         db,
         WebConfig { tls: args.tls, trust_forwarded: args.trust_forwarded, data_dir: Some(args.db.data_dir.clone()) },
     );
-    // Read the records of organizational life into memory in the background, so that the
-    // first compliance check does not wait for them.
-    let db = state.db.clone();
-    tokio::spawn(async move {
-        let t = Instant::now();
-        match jiceng_store::meeting::compliance::preload(&db).await {
-            Ok(counties) => tracing::info!(counties, ms = t.elapsed().as_millis() as u64, "org life records in memory"),
-            Err(e) => tracing::warn!(error = %e, "reading the org life records into memory failed"),
-        }
-    });
+    // Asked for: read the records of organizational life into memory in the background, so
+    // that the first compliance check does not wait for them (otherwise that check reads them,
+    // and an idle server stays small).
+    if args.preload {
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            let t = Instant::now();
+            match jiceng_store::meeting::compliance::preload(&db).await {
+                Ok(counties) => {
+                    tracing::info!(counties, ms = t.elapsed().as_millis() as u64, "org life records in memory")
+                }
+                Err(e) => tracing::warn!(error = %e, "reading the org life records into memory failed"),
+            }
+        });
+    }
     let app = jiceng_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

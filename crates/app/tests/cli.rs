@@ -230,3 +230,58 @@ fn check_prints_the_findings_of_organizational_life() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--from 日期有误"), "{}", text(&o));
 }
+
+/// `serve --preload` reads the organizational-life records into memory in the background after
+/// it starts (and says so in its log); without it, nothing is read until the first check.
+#[test]
+fn serve_preload_reads_org_life_records() {
+    use std::io::{BufRead, BufReader};
+    let d = Dir::new("preload");
+    let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
+    assert!(o.status.success(), "{}", text(&o));
+    for (preload, expected) in [(true, true), (false, false)] {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--data-dir"];
+        let dir = d.0.to_string_lossy().to_string();
+        args.push(&dir);
+        if preload {
+            args.push("--preload");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jiceng"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
+        let stderr: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
+        for stream in [stdout, stderr] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(if expected { 60 } else { 3 });
+        let mut seen = false;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains("org life records in memory") => {
+                    assert!(line.contains("counties=1"), "{line}");
+                    seen = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(seen, expected, "preload {preload}");
+    }
+}
