@@ -254,6 +254,260 @@ await test('phone 375: a branch secretary records a meeting by quick entry', asy
 });
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Member development (发展党员): one person through the 25 steps at desktop width (1280), then
+// the person page at phone width (375). Every date is computed from today in China (the server's
+// day), about three and a half years back, each interval well inside its limit.
+await test('desktop: a branch secretary takes one person through the 25 steps of member development', async () => {
+  const pad = (n) => String(n).padStart(2, '0');
+  const D = (d) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const addDays = (d, n) => new Date(d.getTime() + n * 86400000);
+  // Calendar months as the rules count them: the same day, or the last day of a shorter month.
+  const addMonths = (d, n) => {
+    const y = d.getUTCFullYear();
+    const m = d.getUTCMonth() + n;
+    const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+    return new Date(Date.UTC(y, m, Math.min(d.getUTCDate(), last)));
+  };
+  const now = new Date(Date.now() + 8 * 3600 * 1000); // Beijing time
+  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+
+  // The dates of the steps (the intervals of crates/web/tests/recruit_person.rs, with margins).
+  const applied = addMonths(today, -42);
+  const activist = addMonths(applied, 1); // talk within 1 month: on day 14
+  const candidate = addMonths(activist, 13); // at least a year of training, reviews < 6 months apart
+  const meeting = addDays(candidate, 60); // within a month of the 预审 (candidate + 45)
+  const probationEnd = addMonths(meeting, 12);
+  const regMeeting = addDays(probationEnd, 10); // within 3 months of the end of the probation
+  const regApproval = addDays(regMeeting, 20); // within 3 months of the meeting
+
+  // A valid ID number (GB 11643), someone born 1995-03-12, a sequence the demo county does not use.
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const body = '52010219950312987';
+  const idCard = body + '10X98765432'[[...body].reduce((s, c, i) => s + Number(c) * w[i], 0) % 11];
+  const name = '蒙浏览';
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+  await login(page, 'secretary');
+
+  // From the side navigation to the pipeline, then the new-person form.
+  await page.click('.sidenav a[href="/recruits"]');
+  await page.waitForURL((u) => u.pathname === '/recruits', { waitUntil: 'load' });
+  assert.match(await page.textContent('h1'), /发展党员/);
+  assert.equal(await page.locator('#stage-counts [data-stage]').count(), 5, 'the five stages are counted');
+  await page.screenshot({ path: join(artifacts, 'recruits-pipeline-desktop.png'), fullPage: true });
+  await page.click('#new-recruit');
+  await page.waitForURL((u) => u.pathname === '/recruits/new', { waitUntil: 'load' });
+  assert.ok((await page.textContent('#fixed-branch')).trim().length > 0, "the secretary's branch is fixed");
+  await page.fill('#recruit-form input[name=name]', name);
+  await page.fill('#recruit-form input[name=id_card]', idCard);
+  // The gender and birth date derived from the number (htmx preview).
+  await page.waitForFunction(() => /1995-03-12/.test(document.querySelector('#derived')?.textContent || ''));
+  assert.match(await page.textContent('#derived'), /男/);
+  await page.selectOption('#recruit-form select[name=ethnicity]', '苗族');
+  await page.selectOption('#recruit-form select[name=education]', { label: '大学本科' });
+  await page.fill('#recruit-form input[name=phone]', '13900002222');
+  await page.fill('#recruit-form input[name=work_post]', '兴井村村委会文书');
+  await page.fill('#recruit-form input[name=applied_on]', D(applied));
+  await page.click('#recruit-form button[type=submit]');
+  await page.waitForURL((u) => /^\/recruits\/\d+$/.test(u.pathname) || u.pathname === '/recruits/new', { waitUntil: 'load' });
+  const personPath = new URL(page.url()).pathname;
+  assert.match(personPath, /^\/recruits\/\d+$/, 'registered: ' + (await page.textContent('main')));
+  assert.equal((await page.textContent('h1')).trim().startsWith(name), true);
+  assert.equal((await page.textContent('#person-id-card')).trim(), `${idCard.slice(0, 6)}********${idCard.slice(14)}`);
+  assert.equal(await page.getAttribute('#step-1', 'data-state'), 'done');
+  assert.match(await page.textContent('#step-1'), new RegExp(D(applied)));
+
+  // The branch's full members, as the mentor form suggests them.
+  let mentors = [];
+  // What the form proposed for each step, and the steps chosen with the picker instead.
+  const proposed = [];
+
+  // The steps in order; `fill` fills the facts of the step (the date is filled for all).
+  const steps = [
+    { n: 2, key: 'application_talk', on: addDays(applied, 14) },
+    { n: 3, key: 'activist_selection', on: activist,
+      fill: async (f) => {
+        await f.locator('[name=publicity_from]').fill(D(addDays(activist, -10)));
+        await f.locator('[name=publicity_to]').fill(D(addDays(activist, -2)));
+      } },
+    { n: 4, key: 'activist_filing', on: addDays(activist, 5) },
+    { n: 5, key: 'mentor_assignment', on: addDays(activist, 5),
+      fill: async (f) => {
+        mentors = await page.locator('#full-members option').evaluateAll((os) => os.map((o) => o.value));
+        assert.ok(mentors.length >= 2, `the branch's full members are suggested (${mentors.length})`);
+        mentors = mentors.slice(0, 2);
+        for (const i of [0, 1]) {
+          await f.locator(`[name=mentor_${i}_name]`).fill(mentors[i]);
+          assert.ok(await f.locator(`[name=mentor_${i}_full]`).isChecked(), '正式党员 ticked by default');
+        }
+      } },
+    { n: 6, key: 'activist_review', on: addMonths(activist, 5) },
+    { n: 6, key: 'activist_review', on: addMonths(activist, 10) },
+    { n: 7, key: 'candidate_selection', on: candidate,
+      fill: async (f) => {
+        await f.locator('[name=publicity_from]').fill(D(addDays(candidate, -10)));
+        await f.locator('[name=publicity_to]').fill(D(addDays(candidate, -2)));
+      } },
+    { n: 8, key: 'candidate_filing', on: addDays(candidate, 5) },
+    { n: 9, key: 'sponsor_assignment', on: addDays(candidate, 5),
+      fill: async (f) => {
+        // The sponsors default to the mentors, full members: kept as offered.
+        for (const i of [0, 1]) {
+          assert.equal(await f.locator(`[name=sponsor_${i}_name]`).inputValue(), mentors[i]);
+          assert.ok(await f.locator(`[name=sponsor_${i}_full]`).isChecked());
+          assert.ok(!(await f.locator(`[name=sponsor_${i}_discipline]`).isChecked()));
+        }
+      } },
+    { n: 10, key: 'political_review', on: addDays(candidate, 10),
+      fill: async (f) => {
+        await f.locator('[name=concluded_on]').fill(D(addDays(candidate, 30)));
+        await f.locator('[name=qualified]').check();
+      } },
+    { n: 11, key: 'intensive_training', on: addDays(candidate, 20),
+      fill: async (f) => {
+        await f.locator('[name=days]').fill('3');
+        await f.locator('[name=hours]').fill('24');
+      } },
+    { n: 12, key: 'committee_review', on: addDays(candidate, 40) },
+    { n: 13, key: 'pre_review', on: addDays(candidate, 45) },
+    { n: 14, key: 'admission_form', on: addDays(candidate, 50) },
+    { n: 15, key: 'admission_meeting', on: meeting, fill: vote },
+    { n: 16, key: 'approval_talk', on: addDays(meeting, 10),
+      fill: async (f) => { await f.locator('[name=by_committee_member]').check(); } },
+    { n: 17, key: 'admission_approval', on: addDays(meeting, 30),
+      fill: async (f) => {
+        await f.locator('[name=publicity_from]').fill(D(addDays(meeting, 18)));
+        await f.locator('[name=publicity_to]').fill(D(addDays(meeting, 27)));
+      } },
+    { n: 18, key: 'admission_filing', on: addDays(meeting, 35) },
+    { n: 19, key: 'group_placement', on: addDays(meeting, 35) },
+    { n: 20, key: 'oath', on: addDays(meeting, 40) },
+    { n: 21, key: 'probation_review', on: addMonths(meeting, 6) },
+    { n: 22, key: 'regularization_application', on: addMonths(meeting, 11) },
+    { n: 23, key: 'regularization_meeting', on: regMeeting,
+      fill: async (f) => {
+        await vote(f);
+        assert.ok(await f.locator('[name=decision][value=regularize]').isChecked(), '按期转正 by default');
+      } },
+    { n: 24, key: 'regularization_approval', on: regApproval,
+      fill: async (f) => {
+        // The 转正日期 is prefilled with the end of the probation: kept as offered.
+        assert.equal(await f.locator('[name=regularized_on]').inputValue(), D(probationEnd));
+        await f.locator('[name=publicity_from]').fill(D(addDays(regMeeting, 2)));
+        await f.locator('[name=publicity_to]').fill(D(addDays(regMeeting, 10)));
+      } },
+    { n: 25, key: 'archiving', on: addDays(regApproval, 10) },
+  ];
+
+  // A vote of the 支部大会: the members entitled to vote as offered (the branch's full members),
+  // all but two present, all but one of those in favour; one by one (ticked by default).
+  async function vote(f) {
+    const eligible = Number(await f.locator('[name=eligible]').inputValue());
+    assert.ok(eligible >= 5, `the members entitled to vote are offered (${eligible})`);
+    await f.locator('[name=present]').fill(String(eligible - 2));
+    await f.locator('[name=in_favour]').fill(String(eligible - 3));
+    assert.ok(await f.locator('[name=one_by_one]').isChecked(), '逐个表决 ticked by default');
+  }
+
+  for (const s of steps) {
+    const what = `step ${s.n} ${s.key} on ${D(s.on)}`;
+    await page.goto(base + personPath);
+    const offered = await page.getAttribute('#step-form input[name=step]', 'value');
+    proposed.push(offered);
+    if (offered !== s.key) {
+      // Another step than the one proposed: chosen with the picker (htmx swaps the form in).
+      await page.selectOption('#step-picker select[name=step]', s.key);
+      await page.waitForSelector(`#step-form input[name=step][value="${s.key}"]`, { state: 'attached' });
+    }
+    const records = await page.locator(`#step-${s.n} .step-record`).count();
+    const f = page.locator('#step-form');
+    await f.locator('[name=held_on]').fill(D(s.on));
+    if (s.fill) await s.fill(f);
+    await f.locator('button[type=submit]').click();
+    // Recorded: back on the person page; refused: the form comes back at …/steps.
+    await page.waitForURL((u) => u.searchParams.get('done') === 'step_recorded' || u.pathname.endsWith('/steps'),
+      { waitUntil: 'load' });
+    if (new URL(page.url()).pathname.endsWith('/steps')) {
+      const why = await page.locator('#step-errors, #step-form .field-error').allTextContents();
+      assert.fail(`${what} refused: ${why.join(' | ')}`);
+    }
+    assert.match(await page.textContent('.flash'), /发展步骤已记录/, what);
+    assert.equal(await page.locator('#step-errors').count(), 0, what);
+    const rec = page.locator(`#step-${s.n} .step-record`);
+    assert.equal(await rec.count(), records + 1, `${what}: listed in the timeline`);
+    assert.match(await rec.last().textContent(), new RegExp(D(s.on)), what);
+    // A half-yearly review recurs: it stays the next step (overdue, as these steps are back-dated)
+    // until the activist becomes a candidate.
+    const state = await page.getAttribute(`#step-${s.n}`, 'data-state');
+    assert.equal(state, s.key === 'activist_review' ? 'next' : 'done', `${what}: state in the timeline`);
+
+    if (s.n === 17) {
+      // Admitted: a 预备党员 in the registry, dated by the 支部大会; the page links the record.
+      assert.equal((await page.textContent('#person-status')).trim(), '预备党员');
+      const link = await page.textContent('#member-link');
+      assert.ok(link.includes('预备党员') && link.includes(`入党日期 ${D(meeting)}`), link);
+      assert.match(await page.getAttribute('#member-link a', 'href'), /^\/members\/\d+$/);
+    }
+    if (s.n === 24) {
+      assert.equal((await page.textContent('#person-status')).trim(), '已转正');
+      assert.match(await page.textContent('#next-message'), /材料归档/);
+    }
+  }
+  // The page proposed each next step itself, except where a half-yearly review it counts as
+  // overdue (the dates are in the past) comes first: steps 4, 5 and 7 were picked; and the
+  // 继续教育考察 (21), a review never proposed before the 转正 application.
+  const picked = steps.map((s, i) => `${s.n}:${proposed[i]}`).filter((x, i) => !x.endsWith(`:${steps[i].key}`));
+  assert.deepEqual(picked, ['4:activist_review', '5:activist_review', '7:activist_review',
+    '21:regularization_application'], 'the form defaults to the next step');
+
+  // The end: every step done, nothing left to record, no violation.
+  const states = await page.locator('#timeline li').evaluateAll((ls) => ls.map((l) => l.dataset.state));
+  assert.equal(states.length, 25);
+  assert.deepEqual(states.filter((x) => x !== 'done'), [], 'all 25 steps done');
+  assert.equal(await page.locator('#step-form').count(), 0, 'nothing left to record');
+  assert.match(await page.textContent('#next-message'), /材料已归档/);
+  assert.equal(await page.locator('#violations li').count(), 0,
+    (await page.locator('#violations li').allTextContents()).join(' | '));
+  await page.screenshot({ path: join(artifacts, 'recruit-person-desktop.png'), fullPage: true });
+
+  // The member record: a 正式党员, admitted on the day of the 支部大会, 转正 a year later.
+  await page.click('#member-link a');
+  await page.waitForURL((u) => /^\/members\/\d+$/.test(u.pathname), { waitUntil: 'load' });
+  const prop = async (label) => (await page.locator(`dl.props dt:text-is("${label}") + dd`).textContent()).trim();
+  assert.match(await page.textContent('h1'), new RegExp(name));
+  assert.equal(await prop('人员类别'), '正式党员');
+  assert.equal(await prop('入党日期'), D(meeting));
+  assert.ok((await prop('转正日期')).startsWith(D(probationEnd)), await prop('转正日期'));
+  assert.equal(D(probationEnd), D(addMonths(meeting, 12)));
+  await page.screenshot({ path: join(artifacts, 'recruit-member-desktop.png'), fullPage: true });
+  assert.deepEqual(problems, [], 'no CSP violations or script errors');
+  await ctx.close();
+
+  // The person page at phone width fits without horizontal scrolling.
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+  const small = await phone.newPage();
+  const phoneProblems = [];
+  small.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) phoneProblems.push(m.text()); });
+  small.on('pageerror', (e) => phoneProblems.push('page error: ' + e.message));
+  await login(small, 'secretary');
+  await small.goto(base + personPath);
+  assert.equal(await small.locator('#timeline li').count(), 25);
+  // Nothing wider than the screen (the long stage badge in the heading wraps).
+  const wide = await small.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} (${Math.round(e.getBoundingClientRect().right)} px)`));
+  assert.deepEqual(wide, [], 'the person page fits the phone width');
+  await small.screenshot({ path: join(artifacts, 'recruit-person-phone.png'), fullPage: true });
+  assert.deepEqual(phoneProblems, [], 'no CSP violations or script errors on the phone');
+  await phone.close();
+});
+// ---------------------------------------------------------------------------------------------
+
 await browser.close();
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
