@@ -107,6 +107,12 @@ fn main() -> Result<()> {
             "/members?q=wf",
             format!("Cookie: {cookie}"),
         ),
+        (
+            "member development pipeline `/recruits` (county admin, whole county, next steps computed)",
+            "/recruits",
+            format!("Cookie: {cookie}"),
+        ),
+        ("member development pipeline `/recruits` (township admin)", "/recruits", format!("Cookie: {town_cookie}")),
     ] {
         wrk(&addr, path, &header, 2)?;
         let (rps, p50, p99) = wrk(&addr, path, &header, duration)?;
