@@ -249,7 +249,15 @@ impl State {
             let (from, last) = kept.window;
             let mut fresh = Vec::with_capacity(orgs.len());
             for &org in &orgs {
-                fresh.push(load(db, &scope, Some(OrgId(org)), from, last, last).await?);
+                match load(db, &scope, Some(OrgId(org)), from, last, last).await {
+                    Ok(f) => fresh.push(f),
+                    Err(e) => {
+                        // The position is past these changes already: the county must not stay
+                        // as it was. It is read again at its next check.
+                        self.counties.remove(&county);
+                        return Err(e);
+                    }
+                }
             }
             replace_orgs(&mut Arc::make_mut(kept).loaded, &orgs, fresh);
             reread += orgs.len() as u64;
