@@ -15,7 +15,7 @@
 mod engine;
 mod frequency;
 mod hash;
-mod params;
+pub(crate) mod params;
 mod people;
 mod signals;
 mod study;

@@ -25,7 +25,7 @@ pub struct ParamDef {
     pub source: &'static str,
 }
 
-const fn def(
+pub(crate) const fn def(
     key: &'static str,
     label: &'static str,
     unit: &'static str,
@@ -109,63 +109,77 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        let mut values = [0; COUNT];
-        for (v, d) in values.iter_mut().zip(TABLE.iter()) {
-            *v = d.default;
-        }
-        Params { values }
+        Params { values: defaults(&TABLE) }
     }
 }
 
-fn position(key: &str) -> Option<usize> {
-    TABLE.iter().position(|d| d.key == key)
+/// The defaults of a parameter table, in its order.
+pub(crate) fn defaults<const N: usize>(table: &[ParamDef; N]) -> [i64; N] {
+    table.map(|d| d.default)
+}
+
+/// The value of `key` in a table's values. An unknown key is a programming error (it panics in
+/// debug builds and gives 0 in release builds).
+pub(crate) fn lookup(table: &[ParamDef], values: &[i64], key: &str) -> i64 {
+    match table.iter().position(|d| d.key == key) {
+        Some(i) => values[i],
+        None => {
+            debug_assert!(false, "unknown parameter key {key}");
+            0
+        }
+    }
+}
+
+/// Set the overrides into a table's values; every problem as (key, Chinese message): an unknown
+/// key or a value outside the parameter's range (that value is left as it was).
+pub(crate) fn apply(
+    table: &[ParamDef],
+    values: &mut [i64],
+    overrides: &BTreeMap<String, i64>,
+) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    for (key, &value) in overrides {
+        match table.iter().position(|d| d.key == key) {
+            None => errors.push((key.clone(), format!("未知的参数“{key}”"))),
+            Some(i) => {
+                let d = &table[i];
+                if value < d.min || value > d.max {
+                    errors.push((
+                        key.clone(),
+                        format!("{}应在{}至{}{}之间，填写的是{}", d.label, d.min, d.max, d.unit, value),
+                    ));
+                } else {
+                    values[i] = value;
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// The values that differ from a table's defaults (what a county has overridden).
+pub(crate) fn differing(table: &[ParamDef], values: &[i64]) -> BTreeMap<String, i64> {
+    table.iter().zip(values).filter(|(d, v)| d.default != **v).map(|(d, v)| (d.key.to_string(), *v)).collect()
 }
 
 impl Params {
     /// The value of a parameter. Asking for an unknown key is a programming error (it panics in
     /// debug builds and gives 0 in release builds).
     pub fn get(&self, key: &str) -> i64 {
-        match position(key) {
-            Some(i) => self.values[i],
-            None => {
-                debug_assert!(false, "unknown parameter key {key}");
-                0
-            }
-        }
+        lookup(&TABLE, &self.values, key)
     }
 
     /// The defaults with these overrides. Every problem is reported as (key, Chinese message):
     /// an unknown key or a value outside the parameter's range.
     pub fn with_overrides(overrides: &BTreeMap<String, i64>) -> Result<Params, Vec<(String, String)>> {
         let mut params = Params::default();
-        let mut errors = Vec::new();
-        for (key, &value) in overrides {
-            match position(key) {
-                None => errors.push((key.clone(), format!("未知的参数“{key}”"))),
-                Some(i) => {
-                    let d = &TABLE[i];
-                    if value < d.min || value > d.max {
-                        errors.push((
-                            key.clone(),
-                            format!("{}应在{}至{}{}之间，填写的是{}", d.label, d.min, d.max, d.unit, value),
-                        ));
-                    } else {
-                        params.values[i] = value;
-                    }
-                }
-            }
-        }
+        let errors = apply(&TABLE, &mut params.values, overrides);
         if errors.is_empty() { Ok(params) } else { Err(errors) }
     }
 
     /// The values that differ from the defaults (what a county has overridden).
     pub fn overrides(&self) -> BTreeMap<String, i64> {
-        TABLE
-            .iter()
-            .zip(self.values.iter())
-            .filter(|(d, v)| d.default != **v)
-            .map(|(d, v)| (d.key.to_string(), *v))
-            .collect()
+        differing(&TABLE, &self.values)
     }
 }
 

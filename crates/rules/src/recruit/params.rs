@@ -11,25 +11,14 @@
 //! county lets a step that breaks a rule of severity Error be recorded anyway, with a reason that
 //! is kept and audited (the store reads it; the checks never do).
 //!
-//! The shape is that of [`crate::meeting::Params`] (same [`ParamDef`], same `get`,
+//! The shape and the machinery are those of [`crate::meeting::Params`] (same [`ParamDef`], same `get`,
 //! `with_overrides` and `overrides`), so the settings page treats both tables alike. Bounds let a
 //! county be stricter than the national rule but not laxer where the 党章 or the 细则 fix it.
 
 use std::collections::BTreeMap;
 
 pub use crate::meeting::ParamDef;
-
-const fn def(
-    key: &'static str,
-    label: &'static str,
-    unit: &'static str,
-    default: i64,
-    min: i64,
-    max: i64,
-    source: &'static str,
-) -> ParamDef {
-    ParamDef { key, label, unit, default, min, max, source }
-}
+use crate::meeting::params::{apply, def, defaults, differing, lookup};
 
 const COUNT: usize = 19;
 
@@ -124,16 +113,8 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        let mut values = [0; COUNT];
-        for (v, d) in values.iter_mut().zip(TABLE.iter()) {
-            *v = d.default;
-        }
-        Params { values }
+        Params { values: defaults(&TABLE) }
     }
-}
-
-fn position(key: &str) -> Option<usize> {
-    TABLE.iter().position(|d| d.key == key)
 }
 
 /// Pairs of parameters where the first may not exceed the second: (smaller, larger, message).
@@ -146,13 +127,7 @@ impl Params {
     /// The value of a parameter. Asking for an unknown key is a programming error (it panics in
     /// debug builds and gives 0 in release builds).
     pub fn get(&self, key: &str) -> i64 {
-        match position(key) {
-            Some(i) => self.values[i],
-            None => {
-                debug_assert!(false, "unknown parameter key {key}");
-                0
-            }
-        }
+        lookup(&TABLE, &self.values, key)
     }
 
     /// The defaults with these overrides. Every problem is reported as (key, Chinese message):
@@ -160,23 +135,7 @@ impl Params {
     /// other (a normal limit above its maximum).
     pub fn with_overrides(overrides: &BTreeMap<String, i64>) -> Result<Params, Vec<(String, String)>> {
         let mut params = Params::default();
-        let mut errors = Vec::new();
-        for (key, &value) in overrides {
-            match position(key) {
-                None => errors.push((key.clone(), format!("未知的参数“{key}”"))),
-                Some(i) => {
-                    let d = &TABLE[i];
-                    if value < d.min || value > d.max {
-                        errors.push((
-                            key.clone(),
-                            format!("{}应在{}至{}{}之间，填写的是{}", d.label, d.min, d.max, d.unit, value),
-                        ));
-                    } else {
-                        params.values[i] = value;
-                    }
-                }
-            }
-        }
+        let mut errors = apply(&TABLE, &mut params.values, overrides);
         if errors.is_empty() {
             for (small, large, message) in ORDERED {
                 if params.get(small) > params.get(large) {
@@ -189,12 +148,7 @@ impl Params {
 
     /// The values that differ from the defaults (what a county has overridden).
     pub fn overrides(&self) -> BTreeMap<String, i64> {
-        TABLE
-            .iter()
-            .zip(self.values.iter())
-            .filter(|(d, v)| d.default != **v)
-            .map(|(d, v)| (d.key.to_string(), *v))
-            .collect()
+        differing(&TABLE, &self.values)
     }
 }
 
