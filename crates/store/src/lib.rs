@@ -21,6 +21,7 @@ pub mod migration;
 pub mod org;
 pub mod quality;
 pub mod recruit;
+mod rule_params;
 mod scope_sql;
 pub mod seed;
 pub mod settings;

@@ -13,13 +13,12 @@ use jiceng_rules::meeting::{
     GroupInput, Input, KindSet, MeetingInput, MemberHours, MemberSpan, OrgInput, Outcome, Params, StudyItemInput,
     Tenure, View, VoteInput,
 };
-use jiceng_types::{OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, Right, Scope};
+use jiceng_types::{OrgDomain, OrgId, OrgKind, OrgPath, OrgStatus, Scope};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, OnConflict, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 
 use super::require_read;
-use crate::audit::{self, Action, Entry};
 use crate::error::{StoreError, StoreResult};
 use crate::scope_sql::path_in_scope;
 use crate::{Db, Meta};
@@ -31,73 +30,16 @@ pub const RULES_KEY: &str = "org_life_rules";
 /// Meetings (and the rows attached to them) are read this many at a time.
 const CHUNK: u64 = 50_000;
 
-/// The top-level organization (county) of a scope: the first id of its first root's path.
-/// `None` for the whole installation (the command line without `--org`).
-fn county_of(scope: &Scope) -> Option<i64> {
-    scope.roots()?.first()?.ids().first().map(|id| id.0)
-}
-
-fn key_of(county: Option<i64>) -> String {
-    match county {
-        Some(id) => format!("{RULES_KEY}:{id}"),
-        None => RULES_KEY.to_string(),
-    }
-}
-
-async fn overrides_of(db: &Db, key: &str) -> StoreResult<BTreeMap<String, i64>> {
-    let q = Query::select().column("value").from("setting").and_where(Expr::col("key").eq(key)).take();
-    let Some(row) = db.conn().query_one(&q).await? else { return Ok(BTreeMap::new()) };
-    let text: String = row.try_get("", "value")?;
-    let overrides: BTreeMap<String, i64> =
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("setting {key}: {e}")))?;
-    // A key dropped from a later version is ignored rather than failing every page.
-    Ok(overrides.into_iter().filter(|(k, _)| jiceng_rules::meeting::PARAMS.iter().any(|p| p.key == k)).collect())
-}
-
 /// The rule parameters in force for a scope: the defaults of the rules table, the
 /// installation's overrides, then its county's.
 pub async fn params(db: &Db, scope: &Scope) -> StoreResult<Params> {
-    let mut all = overrides_of(db, RULES_KEY).await?;
-    if let Some(county) = county_of(scope) {
-        all.extend(overrides_of(db, &key_of(Some(county))).await?);
-    }
-    Params::with_overrides(&all).map_err(|e| StoreError::Corrupt(format!("setting {RULES_KEY}: {e:?}")))
+    crate::rule_params::load(db, scope).await
 }
 
 /// Set the overrides of the caller's county (or, from the command line, of the installation);
 /// audited with every value before and after. Needs the right to change county settings.
 pub async fn set_params(db: &Db, scope: &Scope, meta: &Meta, overrides: &BTreeMap<String, i64>) -> StoreResult<Params> {
-    let key = key_of(county_of(scope));
-    if !scope.can(Right::CountySettings) {
-        audit::record_denied(db, scope, meta, "setting", Some(key), "no_settings_right").await?;
-        return Err(StoreError::forbidden("no_settings_right", "只有县级管理员可以修改规则参数"));
-    }
-    let new = Params::with_overrides(overrides).map_err(|errs| {
-        StoreError::Invalid(
-            errs.into_iter().map(|(k, m)| jiceng_types::FieldError::new(k, "out_of_range", m)).collect(),
-        )
-    })?;
-    let before = params(db, scope).await?;
-    let value = serde_json::to_string(&new.overrides()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let tx = db.begin_write().await?;
-    let q = Query::insert()
-        .into_table("setting")
-        .columns(["key", "value", "updated_at", "updated_by"])
-        .values_panic([key.clone().into(), value.into(), crate::now().into(), scope.actor().username.clone().into()])
-        .on_conflict(OnConflict::column("key").update_columns(["value", "updated_at", "updated_by"]).to_owned())
-        .take();
-    tx.execute(&q).await?;
-    let all = |p: &Params| -> serde_json::Value {
-        jiceng_rules::meeting::PARAMS.iter().map(|d| (d.key.to_string(), serde_json::json!(p.get(d.key)))).collect()
-    };
-    let changes = audit::diff(&all(&before), &all(&new));
-    let mut entry = Entry::new(Action::SettingChange, "setting", Some(key)).changes(changes);
-    if let Some(root) = scope.roots().and_then(|r| r.first()) {
-        entry = entry.in_org(root);
-    }
-    audit::append(&tx, scope, meta, entry).await?;
-    tx.commit().await?;
-    Ok(new)
+    crate::rule_params::save(db, scope, meta, overrides).await
 }
 
 /// What a page needs to show about an organization named in the outcome.
@@ -220,7 +162,7 @@ async fn from_resident(
     as_of: NaiveDate,
 ) -> StoreResult<Option<Report>> {
     let (Some(resident), Some(roots)) = (db.resident(), scope.roots()) else { return Ok(None) };
-    let Some(county) = county_of(scope) else { return Ok(None) };
+    let Some(county) = crate::rule_params::county_of(scope) else { return Ok(None) };
     if roots.iter().any(|r| r.ids().first().map(|id| id.0) != Some(county)) {
         return Ok(None);
     }
@@ -543,7 +485,7 @@ pub(crate) async fn load(
         .and_where(Expr::col(("s", "published_on")).lte(to))
         .take();
     // A county's register applies to its own organizations only.
-    if let Some(county) = county_of(scope) {
+    if let Some(county) = crate::rule_params::county_of(scope) {
         let root = format!("/{county}/");
         let upper = format!("/{county}0");
         q.join_as(JoinType::InnerJoin, "org", "k", Expr::col(("k", "id")).equals(("s", "org_id")))
