@@ -71,7 +71,8 @@ pub struct MemberInput {
     pub residence: Option<String>,
 }
 
-fn optional_text(v: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+/// Trimmed, normalized text; `None` when blank; an error when longer than `max` characters.
+pub(crate) fn optional_text(v: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
     let s = jiceng_types::text::normalize(v);
     if s.is_empty() {
         return None;
@@ -81,6 +82,72 @@ fn optional_text(v: &str, field: &str, max: usize, errors: &mut Vec<FieldError>)
         return None;
     }
     Some(s)
+}
+
+/// The personal fields a member and a person in member development share, as typed.
+pub(crate) struct IdentityText<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) id_card: &'a str,
+    pub(crate) gender: &'a str,
+    pub(crate) birth_date: &'a str,
+    pub(crate) ethnicity: &'a str,
+    pub(crate) education: &'a str,
+    pub(crate) phone: &'a str,
+}
+
+/// Those fields checked (each `None` where it has an error). Gender and birth date may be left
+/// empty (taken from the ID number) and must agree with it.
+pub(crate) struct Identity {
+    pub(crate) name: Option<PersonName>,
+    pub(crate) id_card: Option<IdCardNo>,
+    pub(crate) gender: Option<Gender>,
+    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) ethnicity: Option<&'static str>,
+    pub(crate) education: Option<Education>,
+    pub(crate) phone: Option<Phone>,
+}
+
+/// Check the shared personal fields, adding every error to `errors`.
+pub(crate) fn parse_identity(t: IdentityText<'_>, errors: &mut Vec<FieldError>) -> Identity {
+    let name = PersonName::parse(t.name).map_err(|e| errors.push(e.on("name"))).ok();
+    let id_card = IdCardNo::parse(t.id_card).map_err(|e| errors.push(e.on("id_card"))).ok();
+    let gender = match t.gender.trim() {
+        "" => id_card.as_ref().map(IdCardNo::gender),
+        g => match Gender::parse(g) {
+            Some(g) => Some(g),
+            None => {
+                errors.push(FieldError::new("gender", "bad_gender", "性别应为“男”或“女”"));
+                None
+            }
+        },
+    };
+    let birth_date = match t.birth_date.trim() {
+        "" => id_card.as_ref().map(IdCardNo::birth_date),
+        b => parse_date(b).map_err(|e| errors.push(e.on("birth_date"))).ok(),
+    };
+    if let (Some(id), Some(g)) = (&id_card, gender)
+        && id.gender() != g
+    {
+        errors.push(FieldError::new("gender", "id_mismatch", "性别与身份证号不一致"));
+    }
+    if let (Some(id), Some(b)) = (&id_card, birth_date)
+        && id.birth_date() != b
+    {
+        errors.push(FieldError::new("birth_date", "id_mismatch", "出生日期与身份证号不一致"));
+    }
+    let ethnicity = parse_ethnicity(t.ethnicity);
+    if ethnicity.is_none() {
+        errors.push(FieldError::new("ethnicity", "bad_ethnicity", "请填写民族，如“汉族”“苗族”"));
+    }
+    let education = Education::parse(t.education);
+    if education.is_none() {
+        errors.push(FieldError::new("education", "bad_education", "请选择学历"));
+    }
+    let phone = match t.phone.trim() {
+        "" => None,
+        p => Phone::parse(p).map_err(|e| errors.push(e.on("phone"))).ok(),
+    };
+    Identity { name, id_card, gender, birth_date, ethnicity, education, phone }
 }
 
 impl MemberDraft {
@@ -93,44 +160,18 @@ impl MemberDraft {
             .parse::<OrgId>()
             .map_err(|_| errors.push(FieldError::new("org_id", "required", "请选择所在党组织")))
             .ok();
-        let name = PersonName::parse(&self.name).map_err(|e| errors.push(e.on("name"))).ok();
-        let id_card = IdCardNo::parse(&self.id_card).map_err(|e| errors.push(e.on("id_card"))).ok();
-        let gender = match self.gender.trim() {
-            "" => id_card.as_ref().map(IdCardNo::gender),
-            g => match Gender::parse(g) {
-                Some(g) => Some(g),
-                None => {
-                    errors.push(FieldError::new("gender", "bad_gender", "性别应为“男”或“女”"));
-                    None
-                }
+        let Identity { name, id_card, gender, birth_date, ethnicity, education, phone } = parse_identity(
+            IdentityText {
+                name: &self.name,
+                id_card: &self.id_card,
+                gender: &self.gender,
+                birth_date: &self.birth_date,
+                ethnicity: &self.ethnicity,
+                education: &self.education,
+                phone: &self.phone,
             },
-        };
-        let birth_date = match self.birth_date.trim() {
-            "" => id_card.as_ref().map(IdCardNo::birth_date),
-            b => parse_date(b).map_err(|e| errors.push(e.on("birth_date"))).ok(),
-        };
-        if let (Some(id), Some(g)) = (&id_card, gender)
-            && id.gender() != g
-        {
-            errors.push(FieldError::new("gender", "id_mismatch", "性别与身份证号不一致"));
-        }
-        if let (Some(id), Some(b)) = (&id_card, birth_date)
-            && id.birth_date() != b
-        {
-            errors.push(FieldError::new("birth_date", "id_mismatch", "出生日期与身份证号不一致"));
-        }
-        let ethnicity = parse_ethnicity(&self.ethnicity);
-        if ethnicity.is_none() {
-            errors.push(FieldError::new("ethnicity", "bad_ethnicity", "请填写民族，如“汉族”“苗族”"));
-        }
-        let education = Education::parse(&self.education);
-        if education.is_none() {
-            errors.push(FieldError::new("education", "bad_education", "请选择学历"));
-        }
-        let phone = match self.phone.trim() {
-            "" => None,
-            p => Phone::parse(p).map_err(|e| errors.push(e.on("phone"))).ok(),
-        };
+            &mut errors,
+        );
         let category = MemberCategory::parse(&self.category);
         if category.is_none() {
             errors.push(FieldError::new("category", "bad_category", "请选择“正式党员”或“预备党员”"));

@@ -8,6 +8,7 @@ mod model;
 pub mod transfer;
 mod write;
 
+pub(crate) use input::{Identity, IdentityText, optional_text, parse_identity};
 pub use input::{MemberDraft, MemberInput};
 pub use model::{Member, MemberEvent, MemberFilter, MemberShow, get, history, list, whole_years};
 pub use write::{

@@ -8,10 +8,13 @@ use chrono::NaiveDate;
 use jiceng_rules::recruit::{Facts, Mentor, Publicity, Sponsor};
 use jiceng_types::date::parse_date;
 use jiceng_types::idcard::IdCardNo;
-use jiceng_types::person::{Education, Gender, PersonName, parse_ethnicity};
+use jiceng_types::person::{Education, Gender, PersonName};
 use jiceng_types::phone::Phone;
 use jiceng_types::{FieldError, OrgId};
 use serde::{Deserialize, Serialize};
+
+pub(crate) use crate::member::optional_text;
+use crate::member::{Identity, IdentityText, parse_identity};
 
 /// The fields of a new person as typed, all text. Re-rendered as-is when a form has errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,19 +71,6 @@ pub struct PersonInput {
     pub override_reason: Option<String>,
 }
 
-/// Trimmed, normalized text; `None` when blank; an error when longer than `max` characters.
-pub(crate) fn optional_text(v: &str, field: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
-    let s = jiceng_types::text::normalize(v);
-    if s.is_empty() {
-        return None;
-    }
-    if s.chars().count() > max {
-        errors.push(FieldError::new(field, "too_long", format!("不能超过{max}个字")));
-        return None;
-    }
-    Some(s)
-}
-
 impl PersonDraft {
     /// Check every field and the agreement between them; all errors are returned together.
     pub fn parse(&self, today: NaiveDate) -> Result<PersonInput, Vec<FieldError>> {
@@ -91,44 +81,18 @@ impl PersonDraft {
             .parse::<OrgId>()
             .map_err(|_| errors.push(FieldError::new("org_id", "required", "请选择负责培养的党支部")))
             .ok();
-        let name = PersonName::parse(&self.name).map_err(|e| errors.push(e.on("name"))).ok();
-        let id_card = IdCardNo::parse(&self.id_card).map_err(|e| errors.push(e.on("id_card"))).ok();
-        let gender = match self.gender.trim() {
-            "" => id_card.as_ref().map(IdCardNo::gender),
-            g => match Gender::parse(g) {
-                Some(g) => Some(g),
-                None => {
-                    errors.push(FieldError::new("gender", "bad_gender", "性别应为“男”或“女”"));
-                    None
-                }
+        let Identity { name, id_card, gender, birth_date, ethnicity, education, phone } = parse_identity(
+            IdentityText {
+                name: &self.name,
+                id_card: &self.id_card,
+                gender: &self.gender,
+                birth_date: &self.birth_date,
+                ethnicity: &self.ethnicity,
+                education: &self.education,
+                phone: &self.phone,
             },
-        };
-        let birth_date = match self.birth_date.trim() {
-            "" => id_card.as_ref().map(IdCardNo::birth_date),
-            b => parse_date(b).map_err(|e| errors.push(e.on("birth_date"))).ok(),
-        };
-        if let (Some(id), Some(g)) = (&id_card, gender)
-            && id.gender() != g
-        {
-            errors.push(FieldError::new("gender", "id_mismatch", "性别与身份证号不一致"));
-        }
-        if let (Some(id), Some(b)) = (&id_card, birth_date)
-            && id.birth_date() != b
-        {
-            errors.push(FieldError::new("birth_date", "id_mismatch", "出生日期与身份证号不一致"));
-        }
-        let ethnicity = parse_ethnicity(&self.ethnicity);
-        if ethnicity.is_none() {
-            errors.push(FieldError::new("ethnicity", "bad_ethnicity", "请填写民族，如“汉族”“苗族”"));
-        }
-        let education = Education::parse(&self.education);
-        if education.is_none() {
-            errors.push(FieldError::new("education", "bad_education", "请选择学历"));
-        }
-        let phone = match self.phone.trim() {
-            "" => None,
-            p => Phone::parse(p).map_err(|e| errors.push(e.on("phone"))).ok(),
-        };
+            &mut errors,
+        );
         let work_post = optional_text(&self.work_post, "work_post", 100, &mut errors);
         let applied_on = parse_date(&self.applied_on).map_err(|e| errors.push(e.on("applied_on"))).ok();
         if applied_on.is_some_and(|a| a > today) {
