@@ -15,6 +15,7 @@ pub mod crypto;
 mod db;
 mod error;
 pub mod export;
+mod follow;
 pub mod meeting;
 pub mod member;
 pub mod migration;

@@ -22,16 +22,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Datelike, NaiveDate};
 use jiceng_types::{OrgId, OrgPath, Scope};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use serde::Deserialize;
 
 use super::compliance::{Loaded, load};
 use crate::Db;
-use crate::audit::Action;
 use crate::error::StoreResult;
-
-/// More changes than this since the last check: everything is read again.
-const MAX_CHANGES: u64 = 5_000;
+use crate::follow::{Change, Follower, Since};
 
 /// More organizations changed in a county than this: the county is read again as a whole.
 const MAX_ORGS: usize = 200;
@@ -55,8 +50,8 @@ pub struct ResidentStats {
 
 #[derive(Debug, Default)]
 struct State {
-    /// The last audit record taken into account: id and hash.
-    seen: Option<(i64, String)>,
+    /// The position in the audit trail.
+    follower: Follower,
     counties: HashMap<i64, Arc<County>>,
 }
 
@@ -94,59 +89,21 @@ enum Effect {
     All,
 }
 
-#[derive(Debug, Deserialize)]
-struct AuditRow {
-    id: i64,
-    hash: String,
-    action: String,
-    object_type: String,
-    org_path: Option<String>,
-}
-
-impl AuditRow {
-    const COLUMNS: [&str; 5] = ["id", "hash", "action", "object_type", "org_path"];
-
-    fn effect(&self) -> Effect {
-        let quiet = [
-            Action::LoginSuccess,
-            Action::LoginFailure,
-            Action::Logout,
-            Action::Denied,
-            Action::Reveal,
-            Action::Export,
-            Action::PasswordChange,
-            Action::PasswordReset,
-            Action::Disable,
-            Action::Enable,
-            Action::SessionEnd,
-            Action::TokenCreate,
-            Action::TokenRevoke,
-        ];
-        if quiet.iter().any(|a| a.key() == self.action)
-            // Settings (the rule parameters among them) are read at each check; a step of member
-            // development changes a member only through the member's own (audited) records.
-            || matches!(
-                self.object_type.as_str(),
-                "session" | "user" | "api_token" | "setting" | "recruit_person" | "recruit_step"
-            )
-        {
-            return Effect::None;
-        }
-        let moves = [Action::Move, Action::Merge, Action::DemoLoad, Action::Restore];
-        if moves.iter().any(|a| a.key() == self.action) {
-            return Effect::All;
-        }
-        let ids = match self.org_path.as_deref().and_then(OrgPath::parse) {
-            Some(path) => path.ids(),
-            None => return Effect::All,
-        };
-        let (Some(county), Some(org)) = (ids.first(), ids.last()) else { return Effect::All };
-        match self.object_type.as_str() {
-            "meeting" | "meeting_attachment" | "rectification" | "party_group" | "org_team" => {
-                Effect::Org { county: county.0, org: org.0 }
-            }
-            _ => Effect::County(county.0),
-        }
+/// What a change means for the records kept.
+fn effect(change: &Change) -> Effect {
+    // Settings (the rule parameters among them) are read at each check; a step of member
+    // development changes a member only through the member's own (audited) records.
+    if change.is_quiet() || matches!(change.object_type.as_str(), "setting" | "recruit_person" | "recruit_step") {
+        return Effect::None;
+    }
+    if change.is_global() {
+        return Effect::All;
+    }
+    let Some(ids) = change.org_ids() else { return Effect::All };
+    let (Some(&county), Some(&org)) = (ids.first(), ids.last()) else { return Effect::All };
+    match change.object_type.as_str() {
+        "meeting" | "meeting_attachment" | "rectification" | "party_group" | "org_team" => Effect::Org { county, org },
+        _ => Effect::County(county),
     }
 }
 
@@ -184,47 +141,17 @@ impl State {
     /// Look at the changes audited since the last call and bring the counties kept up to date;
     /// returns how many organizations were read again.
     async fn catch_up(&mut self, db: &Db) -> StoreResult<u64> {
-        let conn = db.conn();
-        let Some((seen, hash)) = self.seen.clone() else {
-            // The first call: only the position (nothing is kept yet).
-            let q = Query::select()
-                .columns(AuditRow::COLUMNS)
-                .from("audit_log")
-                .order_by("id", Order::Desc)
-                .limit(1)
-                .take();
-            let rows: Vec<AuditRow> = crate::sql::fetch_json(conn, &q, &AuditRow::COLUMNS).await?;
-            self.seen = Some(rows.first().map_or((0, String::new()), |r| (r.id, r.hash.clone())));
-            return Ok(0);
+        let changes = match self.follower.since(db).await? {
+            Since::Changes(changes) => changes,
+            Since::Reset => {
+                self.counties.clear();
+                return Ok(0);
+            }
         };
-        // From the record seen last (to see that the trail continues it) on.
-        let q = Query::select()
-            .columns(AuditRow::COLUMNS)
-            .from("audit_log")
-            .and_where(Expr::col("id").gte(seen))
-            .order_by("id", Order::Asc)
-            .limit(MAX_CHANGES + 1)
-            .take();
-        let rows: Vec<AuditRow> = crate::sql::fetch_json(conn, &q, &AuditRow::COLUMNS).await?;
-        let (continues, changes) = match rows.first() {
-            Some(first) if first.id == seen => (first.hash == hash, &rows[1..]),
-            // An empty trail seen last: every record is new.
-            _ if seen == 0 => (true, &rows[..]),
-            _ => (false, &rows[..]),
-        };
-        if !continues || rows.len() as u64 > MAX_CHANGES {
-            self.counties.clear();
-            self.seen = None;
-            // Read the position again, then the counties as they are asked for.
-            return Box::pin(self.catch_up(db)).await;
-        }
-        if let Some(last) = rows.last() {
-            self.seen = Some((last.id, last.hash.clone()));
-        }
         let mut reread = 0;
         let mut orgs: HashMap<i64, HashSet<i64>> = HashMap::new();
-        for row in changes {
-            match row.effect() {
+        for change in &changes {
+            match effect(change) {
                 Effect::None => {}
                 Effect::All => self.counties.clear(),
                 Effect::County(c) => {
