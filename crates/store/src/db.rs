@@ -36,6 +36,8 @@ pub struct Db {
         std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, crate::settings::SecurityPolicy)>>>,
     /// The records of organizational life kept in memory per county, if asked for.
     resident: Option<std::sync::Arc<crate::meeting::resident::Resident>>,
+    /// The judged pipeline of member development kept in memory per county, if asked for.
+    recruit_resident: Option<std::sync::Arc<crate::recruit::resident::Resident>>,
 }
 
 impl Db {
@@ -69,7 +71,14 @@ impl Db {
             }
         }
         let conn = Database::connect(opt).await?;
-        Ok(Db { conn, backend, field_keys: None, policy_cache: Default::default(), resident: None })
+        Ok(Db {
+            conn,
+            backend,
+            field_keys: None,
+            policy_cache: Default::default(),
+            resident: None,
+            recruit_resident: None,
+        })
     }
 
     /// Use these keys for the encrypted personal-data fields.
@@ -94,6 +103,24 @@ impl Db {
     /// The records kept in memory, if asked for.
     pub(crate) fn resident(&self) -> Option<&crate::meeting::resident::Resident> {
         self.resident.as_deref()
+    }
+
+    /// Keep the pipeline of member development in memory, county by county: each county's open
+    /// persons judged once a day and again after a change seen in the audit trail, so that a
+    /// county-wide list is a filter over rows already judged. Clones share it.
+    pub fn keep_pipeline_in_memory(mut self) -> Self {
+        self.recruit_resident = Some(std::sync::Arc::default());
+        self
+    }
+
+    /// How many times a county's pipeline was judged as a whole (`None` if it is not kept).
+    pub fn pipeline_in_memory_stats(&self) -> Option<u64> {
+        self.recruit_resident.as_deref().map(|r| r.counties_judged())
+    }
+
+    /// The pipeline kept in memory, if asked for.
+    pub(crate) fn recruit_resident(&self) -> Option<&crate::recruit::resident::Resident> {
+        self.recruit_resident.as_deref()
     }
 
     /// The field keys; an error if the application did not set them.

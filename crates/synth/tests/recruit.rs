@@ -300,3 +300,90 @@ jiceng_store::dual_test!(a_broken_pipeline_seed_loads_nothing, |db: Db| async mo
     let report = load_with(county.recruit.seed.clone()).await.unwrap();
     assert_eq!(report.recruit_persons, county.recruit.seed.persons.len() as u64);
 });
+
+/// The pipeline of every scope and filter, from the rows kept in memory and judged from scratch.
+async fn same_pipeline(kept: &Db, fresh: &Db, scopes: &[Scope], filters: &[PipelineFilter], when: &str) {
+    for scope in scopes {
+        for filter in filters {
+            let a = pipeline::pipeline(kept, scope, filter).await;
+            let b = pipeline::pipeline(fresh, scope, filter).await;
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{when}: {scope:?} {filter:?}"),
+                // An organization outside the scope is not found either way.
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{when}"),
+                (a, b) => panic!("{when}: {scope:?} {filter:?}: {a:?} / {b:?}"),
+            }
+        }
+    }
+}
+
+jiceng_store::dual_test!(pipeline_kept_in_memory_matches_a_judging_from_scratch, |db: Db| async move {
+    use jiceng_rules::recruit::Stage;
+    use jiceng_types::{OrgId, OrgPath};
+    let today = jiceng_types::date::today_china();
+    let county = generate(Scale::Tiny, 11, today);
+    load(&db, &county, "Demo-Passw0rd!").await.unwrap();
+    let kept = db.clone().keep_pipeline_in_memory();
+    assert_eq!(db.pipeline_in_memory_stats(), None);
+    let seed = &county.recruit.seed;
+    let root = &county.orgs[0];
+    let county_path = OrgPath::root(OrgId(root.id));
+    let township = county.orgs.iter().find(|o| o.parent_id == Some(root.id) && !o.kind.is_branch()).unwrap();
+    let town_path = county_path.child(OrgId(township.id));
+    let branch = county.orgs.iter().find(|o| o.parent_id == Some(township.id) && o.kind.is_branch()).unwrap();
+    let scopes = [
+        Scope::cli(),
+        Scope::cli_within(county_path),
+        Scope::cli_within(town_path.clone()),
+        Scope::cli_within(town_path.child(OrgId(branch.id))),
+    ];
+    let someone = &seed.persons[seed.persons.len() / 2];
+    let surname: String = someone.name.chars().take(1).collect();
+    let filters = [
+        PipelineFilter::default(),
+        PipelineFilter { stage: Some(Stage::Candidate), ..Default::default() },
+        PipelineFilter { overdue_only: true, ..Default::default() },
+        PipelineFilter { q: Some(surname), ..Default::default() },
+        PipelineFilter { q: Some(someone.id_card.clone()), ..Default::default() },
+        PipelineFilter { org: Some(OrgId(township.id)), stage: Some(Stage::Activist), ..Default::default() },
+    ];
+    let all = pipeline::pipeline(&kept, &Scope::cli(), &PipelineFilter::default()).await.unwrap();
+    assert_eq!(all.len(), seed.persons.len());
+    same_pipeline(&kept, &db, &scopes, &filters, "as loaded").await;
+    assert_eq!(kept.pipeline_in_memory_stats(), Some(1), "the county judged once for every list");
+
+    // A person withdrawn through another connection (as by another process) leaves the list.
+    let cli = Scope::cli();
+    pipeline::withdraw(&db, &cli, &Meta::cli(), someone.id, "本人申请退出").await.unwrap();
+    same_pipeline(&kept, &db, &scopes, &filters, "after a withdrawal").await;
+    assert_eq!(kept.pipeline_in_memory_stats(), Some(2));
+    let now = pipeline::pipeline(&kept, &cli, &PipelineFilter::default()).await.unwrap();
+    assert_eq!(now.len(), all.len() - 1);
+    assert!(now.iter().all(|r| r.person_id != someone.id));
+
+    // A change the pipeline does not read (a meeting) judges nothing again.
+    let backend = db.raw().get_database_backend();
+    let row =
+        db.raw().query_one_raw(Statement::from_string(backend, "SELECT MAX(id) AS id FROM meeting")).await.unwrap();
+    let meeting: i64 = row.unwrap().try_get("", "id").unwrap();
+    jiceng_store::meeting::delete(&db, &cli, &Meta::cli(), meeting, "重复录入").await.unwrap();
+    same_pipeline(&kept, &db, &scopes, &filters[..1], "after a meeting deleted").await;
+    assert_eq!(kept.pipeline_in_memory_stats(), Some(2));
+
+    // A step recorded changes the person's next step.
+    let p = seed.persons.iter().find(|p| p.status == PersonStatus::InProgress && p.id != someone.id).unwrap();
+    let before = now.iter().find(|r| r.person_id == p.id).unwrap().clone();
+    let talk = StepInput {
+        held_on: today,
+        facts: Facts::ApplicationTalk,
+        actor: None,
+        note: None,
+        override_reason: Some("补录".into()),
+    };
+    // Whether or not the rules take it, the list must agree with a judging from scratch.
+    let recorded = pipeline::record_step(&db, &cli, &Meta::cli(), p.id, talk).await.is_ok();
+    same_pipeline(&kept, &db, &scopes, &filters, "after a step").await;
+    let after = pipeline::pipeline(&kept, &cli, &PipelineFilter::default()).await.unwrap();
+    let after = after.iter().find(|r| r.person_id == p.id).unwrap();
+    assert_eq!(recorded, after.last_on != before.last_on || after.violations != before.violations);
+});

@@ -46,9 +46,14 @@ pub struct AppState {
 
 impl AppState {
     /// New state. The records of organizational life are kept in memory for the compliance
-    /// checks ([`jiceng_store::Db::keep_org_life_in_memory`]).
+    /// checks ([`jiceng_store::Db::keep_org_life_in_memory`]), and the judged pipeline of member
+    /// development for its lists ([`jiceng_store::Db::keep_pipeline_in_memory`]).
     pub fn new(db: jiceng_store::Db, cfg: WebConfig) -> Self {
-        AppState { db: db.keep_org_life_in_memory(), cfg: Arc::new(cfg), imports: Arc::default() }
+        AppState {
+            db: db.keep_org_life_in_memory().keep_pipeline_in_memory(),
+            cfg: Arc::new(cfg),
+            imports: Arc::default(),
+        }
     }
 }
 

@@ -23,6 +23,7 @@ mod input;
 mod model;
 pub mod params;
 mod pipeline;
+pub(crate) mod resident;
 mod write;
 
 pub use effects::CANCEL_REASON;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use jiceng_rules::recruit::{Due, Severity, Stage, Step};
-use jiceng_types::{OrgId, Scope};
+use jiceng_types::{OrgId, OrgPath, Scope};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, LikeExpr, Query, SelectStatement};
 use serde::Serialize;
 
@@ -65,8 +65,9 @@ pub struct PipelineRow {
     pub violations: usize,
     /// Of which errors.
     pub errors: usize,
+    /// The branch's path (for the scope of a list kept in memory).
     #[serde(skip)]
-    org_path: String,
+    pub(crate) org_path: OrgPath,
 }
 
 impl PipelineRow {
@@ -94,6 +95,25 @@ fn open_condition() -> Condition {
         )
 }
 
+/// What the search box asks for.
+pub(crate) enum Search {
+    /// The person with this ID-card number (its blind index).
+    IdCard(String),
+    /// Persons whose name contains this (without spaces).
+    Name(String),
+}
+
+/// The filter's search, if any: an ID-card number, else part of a name.
+pub(crate) fn search(db: &Db, filter: &PipelineFilter) -> StoreResult<Option<Search>> {
+    let Some(q) = filter.q.as_deref().map(jiceng_types::text::normalize).filter(|q| !q.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(Some(match jiceng_types::idcard::IdCardNo::parse_allow_legacy(&q) {
+        Ok(id) => Search::IdCard(db.field_keys()?.blind_index(id.as_str())),
+        Err(_) => Search::Name(q.chars().filter(|c| !c.is_whitespace()).collect()),
+    }))
+}
+
 /// The filter's condition (the scope is added by the selects).
 async fn condition(db: &Db, scope: &Scope, filter: &PipelineFilter) -> StoreResult<Condition> {
     let mut cond = Condition::all().add(open_condition());
@@ -105,14 +125,13 @@ async fn condition(db: &Db, scope: &Scope, filter: &PipelineFilter) -> StoreResu
     if let Some(stage) = filter.stage {
         cond = cond.add(Expr::col(("p", "stage")).eq(stage.key()));
     }
-    if let Some(q) = filter.q.as_deref().map(jiceng_types::text::normalize).filter(|q| !q.is_empty()) {
-        cond = cond.add(match jiceng_types::idcard::IdCardNo::parse_allow_legacy(&q) {
-            Ok(id) => Expr::col(("p", "id_card_idx")).eq(db.field_keys()?.blind_index(id.as_str())),
-            Err(_) => {
-                let name: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-                Expr::col(("p", "name")).like(LikeExpr::new(format!("%{}%", like_escape(&name))).escape('\\'))
-            }
-        });
+    match search(db, filter)? {
+        Some(Search::IdCard(idx)) => cond = cond.add(Expr::col(("p", "id_card_idx")).eq(idx)),
+        Some(Search::Name(name)) => {
+            cond =
+                cond.add(Expr::col(("p", "name")).like(LikeExpr::new(format!("%{}%", like_escape(&name))).escape('\\')))
+        }
+        None => {}
     }
     Ok(cond)
 }
@@ -131,10 +150,27 @@ fn steps_select(scope: &Scope, cond: Condition) -> SelectStatement {
 
 /// Every person in scope still being developed, with their next step and its deadline, sorted by
 /// the deadline (overdue first; persons whose next step has no deadline last).
+///
+/// Where the pipeline is kept in memory ([`Db::keep_pipeline_in_memory`]), each county's persons are
+/// judged once a day and again after a change, and the list is a filter over them.
 pub async fn pipeline(db: &Db, scope: &Scope, filter: &PipelineFilter) -> StoreResult<Vec<PipelineRow>> {
     require_read(scope)?;
+    if let Some(rows) = super::resident::pipeline(db, scope, filter).await? {
+        return Ok(rows);
+    }
+    let mut rows = judge_in_scope(db, scope, filter, jiceng_types::date::today_china()).await?;
+    sort(&mut rows);
+    Ok(rows)
+}
+
+/// The persons of a scope matching a filter, read and judged as of `today`, in no order.
+pub(crate) async fn judge_in_scope(
+    db: &Db,
+    scope: &Scope,
+    filter: &PipelineFilter,
+    today: NaiveDate,
+) -> StoreResult<Vec<PipelineRow>> {
     let params = params(db, scope).await?;
-    let today = jiceng_types::date::today_china();
     let cond = condition(db, scope, filter).await?;
     let persons_q = select_in_scope(scope).cond_where(cond.clone()).take();
     let persons: Vec<PersonRow> = fetch_json(db.conn(), &persons_q, &ROW_COLUMNS).await?;
@@ -173,13 +209,17 @@ pub async fn pipeline(db: &Db, scope: &Scope, filter: &PipelineFilter) -> StoreR
             days_left,
             violations: violations.len(),
             errors: violations.iter().filter(|v| v.severity == Severity::Error).count(),
-            org_path: person.org_path.as_str().to_string(),
+            org_path: person.org_path,
         });
     }
+    Ok(rows)
+}
+
+/// The order of the list: by deadline (none last), then the earliest day, the branch, the name.
+pub(crate) fn sort(rows: &mut [PipelineRow]) {
     fn key(r: &PipelineRow) -> (bool, Option<NaiveDate>, Option<NaiveDate>, &str, &str, i64) {
         let latest = r.next.and_then(|n| n.latest);
-        (latest.is_none(), latest, r.next.and_then(|n| n.earliest), &r.org_path, &r.name, r.person_id)
+        (latest.is_none(), latest, r.next.and_then(|n| n.earliest), r.org_path.as_str(), &r.name, r.person_id)
     }
     rows.sort_by(|a, b| key(a).cmp(&key(b)));
-    Ok(rows)
 }
