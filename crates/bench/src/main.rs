@@ -43,13 +43,15 @@ fn main() -> Result<()> {
     }
     if args.first().map(String::as_str) != Some("foundation") {
         bail!(
-            "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] | jiceng-bench import [--rows N] \
+            "usage: jiceng-bench foundation [--province] [--bin PATH] [--duration SECONDS] [--only TEXT] | jiceng-bench import [--rows N] \
              | jiceng-bench compliance [--orgs 80000] [--meetings-per-org 42] [--dir DIR] [--keep] [--runs N] [--no-split]"
         );
     }
     let province = args.iter().any(|a| a == "--province");
     let bin = flag(&args, "--bin").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/jiceng"));
     let duration: u64 = flag(&args, "--duration").and_then(|d| d.parse().ok()).unwrap_or(10);
+    // `--only TEXT`: only the pages whose figure names contain TEXT (e.g. `/recruits`).
+    let only = flag(&args, "--only");
     if !bin.is_file() {
         bail!("{} not found: build it with cargo build --release -p jiceng", bin.display());
     }
@@ -114,6 +116,9 @@ fn main() -> Result<()> {
         ),
         ("member development pipeline `/recruits` (township admin)", "/recruits", format!("Cookie: {town_cookie}")),
     ] {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
         wrk(&addr, path, &header, 2)?;
         let (rps, p50, p99) = wrk(&addr, path, &header, duration)?;
         rows.push((format!("{name}: requests/s"), format!("{rps:.0} ({:.0} per core)", rps / cpus as f64)));

@@ -137,7 +137,11 @@ jiceng_store::dual_test!(the_pipeline_shows_what_is_due_within_the_scope, |db: D
     assert!(r.attrs("#recruit-table a", "href").contains(&format!("/recruits/{}", p.late)));
     // The navigation has the entry, highlighted here.
     assert_eq!(r.attrs(".sidenav a[href='/recruits']", "aria-current"), vec!["page"]);
-    assert_eq!(r.texts("select[name=org] option").len(), 8, "全部 and the county's seven active organizations");
+    // The filter offers the county, its townships and the branches with a person in the list
+    // (not every organization of the county), in tree order.
+    let options: Vec<String> = r.texts("select[name=org] option").iter().map(|t| t.trim().to_string()).collect();
+    let names = [&f.county, &f.town1, &f.b11, &f.b12, &f.town2, &f.b21].map(|o| o.name.clone());
+    assert_eq!(options[1..], names, "{options:?}");
 
     // Filters: stage, overdue, name, organization.
     let r = app.get("/recruits?stage=activist", &county).await;

@@ -65,9 +65,9 @@ pub struct PipelineRow {
     pub violations: usize,
     /// Of which errors.
     pub errors: usize,
-    /// The branch's path (for the scope of a list kept in memory).
+    /// The branch's path.
     #[serde(skip)]
-    pub(crate) org_path: OrgPath,
+    pub org_path: OrgPath,
 }
 
 impl PipelineRow {

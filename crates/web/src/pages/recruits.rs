@@ -7,6 +7,8 @@
 //! the same call and cannot disagree. A person's page and the recording of steps live in
 //! `recruit_person` and `recruit_steps`.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -15,10 +17,10 @@ use chrono::NaiveDate;
 use jiceng_exchange::{Cell, ColumnKind};
 use jiceng_rules::recruit::{Due, Stage, Step};
 use jiceng_store::StoreError;
-use jiceng_store::org::{self, ListFilter, Org, Sort};
+use jiceng_store::org::{self, Org, Show};
 use jiceng_store::recruit::{self, PersonStatus, PipelineFilter, PipelineRow};
 use jiceng_types::idcard::IdCardNo;
-use jiceng_types::{OrgId, Right};
+use jiceng_types::{OrgId, OrgPath, Right};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -220,19 +222,27 @@ pub struct OrgOption {
     pub label: String,
 }
 
-/// Every active organization in scope, in tree order.
-async fn orgs_in_scope(state: &AppState, me: &Me) -> Result<Vec<Org>, PageError> {
-    let filter = ListFilter { sort: Sort::Tree, ..Default::default() };
-    let mut all = Vec::new();
-    for page in 1.. {
-        let p = org::list(&state.db, me.scope(), &filter, page, 500).await?;
-        let done = p.items.len() < 500;
-        all.extend(p.items);
-        if done {
-            break;
+/// The organizations offered in the filter, in tree order: the top of the scope with its first
+/// level (the townships of a county, the branches of a township) and every branch with a person
+/// in the pipeline. A county has thousands of organizations; a select of all of them helps no one.
+async fn org_options(state: &AppState, me: &Me, rows: &[PipelineRow]) -> Result<Vec<OrgOption>, PageError> {
+    let mut seen: BTreeMap<OrgPath, (OrgId, String)> = BTreeMap::new();
+    for (root, kids) in org::top(&state.db, me.scope(), Show::Active).await? {
+        for n in std::iter::once(root).chain(kids) {
+            seen.insert(n.org.path, (n.org.id, n.org.name));
         }
     }
-    Ok(all)
+    for r in rows {
+        seen.entry(r.org_path.clone()).or_insert_with(|| (r.org_id, r.org_name.clone()));
+    }
+    if seen.len() <= 1 {
+        return Ok(Vec::new());
+    }
+    let top = seen.keys().map(OrgPath::depth).min().unwrap_or(0);
+    Ok(seen
+        .into_iter()
+        .map(|(path, (id, name))| OrgOption { id, label: format!("{}{}", "　".repeat(path.depth() - top), name) })
+        .collect())
 }
 
 async fn require_read(state: &AppState, me: &Me) -> Result<(), PageError> {
@@ -338,10 +348,19 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
     let (org, rows) = pipeline(&state, &me, &q).await?;
     let standing = RecruitStage::parse(&q.stage);
     let today = view::today();
-    let lines: Vec<Line> = rows.into_iter().map(|r| Line::of(r, today)).collect();
     if !q.format.trim().is_empty() {
+        let lines = rows.into_iter().map(|r| Line::of(r, today)).collect();
         return export(&state, &me, &q, org.as_ref(), standing, lines).await;
     }
+    // The branches of the whole scope, also when one organization is chosen.
+    let orgs = match &org {
+        None => org_options(&state, &me, &rows).await?,
+        Some(_) => {
+            let every = recruit::pipeline(&state.db, me.scope(), &PipelineFilter::default()).await?;
+            org_options(&state, &me, &every).await?
+        }
+    };
+    let lines: Vec<Line> = rows.into_iter().map(|r| Line::of(r, today)).collect();
     let counts = RecruitStage::ALL
         .iter()
         .map(|s| (*s, lines.iter().filter(|l| l.standing == *s).count(), standing == Some(*s)))
@@ -353,16 +372,6 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
     let lines = lines.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
-    let scope_orgs = orgs_in_scope(&state, &me).await?;
-    let orgs = if scope_orgs.len() > 1 {
-        let top = scope_orgs.iter().map(Org::depth).min().unwrap_or(0);
-        scope_orgs
-            .into_iter()
-            .map(|o| OrgOption { id: o.id, label: format!("{}{}", "　".repeat(o.depth() - top), o.name) })
-            .collect()
-    } else {
-        Vec::new()
-    };
     let base = format!(
         "org={}&overdue={}&q={}",
         org.as_ref().map(|o| o.id.to_string()).unwrap_or_default(),

@@ -10,14 +10,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use jiceng_store::StoreError;
-use jiceng_store::org::Org;
+use jiceng_store::org::{self, ListFilter, Org, Sort};
 use jiceng_store::recruit::{self, PersonDraft};
 use jiceng_types::idcard::IdCardNo;
 use jiceng_types::person::{ETHNIC_GROUPS, Education};
 use jiceng_types::{FieldError, OrgId};
 use serde::Deserialize;
 
-use super::{orgs_in_scope, require_write};
+use super::require_write;
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Me;
@@ -51,6 +51,21 @@ impl Branches {
             Branches::None => false,
         }
     }
+}
+
+/// Every active organization in scope, in tree order.
+async fn orgs_in_scope(state: &AppState, me: &Me) -> Result<Vec<Org>, PageError> {
+    let filter = ListFilter { sort: Sort::Tree, ..Default::default() };
+    let mut all = Vec::new();
+    for page in 1.. {
+        let p = org::list(&state.db, me.scope(), &filter, page, 500).await?;
+        let done = p.items.len() < 500;
+        all.extend(p.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 async fn branches(state: &AppState, me: &Me) -> Result<Branches, PageError> {
