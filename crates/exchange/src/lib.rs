@@ -14,9 +14,11 @@
 //!   layouts and templates.
 //! - [`meeting`]: past meeting records and the 第一议题 study register into
 //!   [`meeting::MeetingRow`] / [`meeting::StudyItemRow`], and their templates.
+//! - [`docx`]: official documents (公文) as one structure, written as `.docx`.
 //! - [`write`](mod@write): [`write::write_xlsx`] and [`write::write_csv`], safe against formula injection.
 
 pub mod cell;
+pub mod docx;
 pub mod import;
 pub mod meeting;
 pub mod member;

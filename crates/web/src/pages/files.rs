@@ -17,11 +17,15 @@ pub fn format(fmt: &str) -> Format {
 pub fn download(bytes: Vec<u8>, title: &str, ascii: &str, format: Format) -> Response {
     let date = view::today();
     let ext = format.ext();
-    let disposition =
-        format!("attachment; filename=\"{ascii}-{date}.{ext}\"; filename*=UTF-8''{}-{date}.{ext}", urlencode(title));
+    named(bytes, &format!("{title}-{date}.{ext}"), &format!("{ascii}-{date}.{ext}"), format.mime())
+}
+
+/// A download named `name` (in `filename*`, RFC 5987), with the ASCII fallback `ascii`.
+pub fn named(bytes: Vec<u8>, name: &str, ascii: &str, mime: &'static str) -> Response {
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", urlencode(name));
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime()));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

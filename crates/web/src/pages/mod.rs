@@ -20,6 +20,7 @@ pub mod org_team;
 pub mod orgs;
 pub mod party_groups;
 pub mod quality;
+pub mod recruit_documents;
 pub mod recruit_person;
 pub mod recruit_rules;
 pub mod recruit_steps;

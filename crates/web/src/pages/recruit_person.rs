@@ -191,6 +191,8 @@ pub struct PersonPage {
     /// Errors to show at the top when there is no form.
     general: String,
     can_withdraw: bool,
+    /// The documents that can be generated now: (key, name).
+    documents: Vec<(&'static str, &'static str)>,
 }
 
 /// Query of the person page.
@@ -443,6 +445,7 @@ pub(crate) async fn person_page(
         errors: FormErrors(errors),
         general,
         can_withdraw: can_write && d.person.status == PersonStatus::InProgress,
+        documents: super::recruit_documents::available(&d).into_iter().map(|k| (k.key(), k.label())).collect(),
         detail_member: d.member,
         p: d.person,
     })
