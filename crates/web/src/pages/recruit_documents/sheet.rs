@@ -57,15 +57,17 @@ fn people(s: &StepRecord, src: &Sources) -> Vec<String> {
         }
         _ => {}
     }
-    // The steps the committee above the branch takes.
-    if matches!(
-        s.step,
-        Step::ActivistFiling
-            | Step::CandidateFiling
-            | Step::PreReview
-            | Step::AdmissionApproval
-            | Step::RegularizationApproval
-    ) {
+    // The steps the committee above the branch takes (named once when it is also the actor).
+    if s.actor.as_ref().is_none_or(|a| Some(a.as_str()) != src.committee.as_deref())
+        && matches!(
+            s.step,
+            Step::ActivistFiling
+                | Step::CandidateFiling
+                | Step::PreReview
+                | Step::AdmissionApproval
+                | Step::RegularizationApproval
+        )
+    {
         out.push(format!("上级党委：{}", src.committee.as_deref().unwrap_or(BLANK)));
     }
     out
