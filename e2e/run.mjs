@@ -475,6 +475,33 @@ await test('desktop: a branch secretary takes one person through the 25 steps of
     (await page.locator('#violations li').allTextContents()).join(' | '));
   await page.screenshot({ path: join(artifacts, 'recruit-person-desktop.png'), fullPage: true });
 
+  // The documents, from the records: the 转正 request names the person and the vote and
+  // downloads as a Word file; the record sheet has all 25 steps and prints within the page width.
+  await page.click('#documents a[data-kind="regularization_request"]');
+  await page.waitForURL((u) => u.pathname.endsWith('/documents/regularization_request'), { waitUntil: 'load' });
+  assert.match(await page.textContent('#document .doc-title'), new RegExp(`关于${name}同志.*转正的请示`));
+  assert.match(await page.textContent('#document'), /赞成\d+票/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-docx')]);
+  assert.match(download.suggestedFilename(), /\.docx$/);
+  const { readFile } = await import('node:fs/promises');
+  const bytes = await readFile(await download.path());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'a .docx is a zip file');
+  await page.goto(base + personPath + '/documents/record_sheet');
+  assert.equal(await page.locator('#document tbody tr td:first-child').filter({ hasText: /^\d+$/ }).count(), 25);
+  // An A4 page less its margins is about 600 CSS pixels wide.
+  await page.setViewportSize({ width: 600, height: 900 });
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.sidenav').isVisible(), false, 'the navigation is not printed');
+  const overflow = await page.evaluate(() => {
+    const doc = document.querySelector('#document').getBoundingClientRect();
+    return [...document.querySelectorAll('#document *')].filter((e) => e.getBoundingClientRect().right > doc.right + 0.5).length;
+  });
+  assert.equal(overflow, 0, 'the record sheet is not wider than the page');
+  await page.screenshot({ path: join(artifacts, 'recruit-record-sheet-print.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(base + personPath);
+
   // The member record: a 正式党员, admitted on the day of the 支部大会, 转正 a year later.
   await page.click('#member-link a');
   await page.waitForURL((u) => /^\/members\/\d+$/.test(u.pathname), { waitUntil: 'load' });
