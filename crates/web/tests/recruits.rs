@@ -148,6 +148,10 @@ jiceng_store::dual_test!(the_pipeline_shows_what_is_due_within_the_scope, |db: D
     assert_eq!(listed(&r), vec![p.activist]);
     assert_eq!(count(&r, "applicant"), "2", "the counts ignore the stage filter");
     assert_eq!(listed(&app.get("/recruits?overdue=1", &county).await), vec![p.late]);
+    // Due within 30 days: the fresh applicant's talk (within a month of the application), not
+    // the overdue one, not the activist whose review is months away.
+    assert_eq!(listed(&app.get("/recruits?soon=1", &county).await), vec![p.fresh]);
+    assert_eq!(r.texts("#soon-count .n"), vec!["1"]);
     assert_eq!(listed(&app.get(&format!("/recruits?q={}", enc("钱")), &county).await), vec![p.fresh]);
     let by_id = format!("/recruits?q={}", id_card("19930303", 3, false));
     assert_eq!(listed(&app.get(&by_id, &county).await), vec![p.activist]);
@@ -237,7 +241,7 @@ jiceng_store::dual_test!(the_pipeline_exports_the_filtered_list_audited, |db: Db
     let page = app.get(&format!("/recruits?org={}&stage=applicant", f.b11.id), &town).await;
     let links = page.attrs("a[download]", "href");
     assert!(
-        links.contains(&format!("/recruits?org={}&overdue=&q=&stage=applicant&format=xlsx", f.b11.id)),
+        links.contains(&format!("/recruits?org={}&overdue=&soon=&q=&stage=applicant&format=xlsx", f.b11.id)),
         "{links:?}"
     );
     assert_chain_intact(&db).await;

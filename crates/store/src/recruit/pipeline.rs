@@ -32,6 +32,9 @@ pub struct PipelineFilter {
     pub stage: Option<Stage>,
     /// Only persons whose next step is past its deadline.
     pub overdue_only: bool,
+    /// Only persons whose next step is to be taken within this many days: not overdue, and its
+    /// deadline falls in them or its window opens in them (a 预备党员 whose probation ends).
+    pub due_within: Option<i64>,
     /// Part of the name, or an exact ID-card number.
     pub q: Option<String>,
 }
@@ -74,6 +77,19 @@ impl PipelineRow {
     /// Whether the next step is past its deadline.
     pub fn overdue(&self) -> bool {
         self.days_left.is_some_and(|d| d < 0)
+    }
+
+    /// Whether the next step is to be taken within `days` of `today`: not overdue, and its
+    /// deadline or the day its window opens falls in them.
+    pub fn due_within(&self, today: NaiveDate, days: i64) -> bool {
+        let Some(next) = self.next else { return false };
+        let within = |d: NaiveDate| (0..=days).contains(&(d - today).num_days());
+        !self.overdue() && (next.latest.is_some_and(within) || next.earliest.is_some_and(within))
+    }
+
+    /// Whether the row passes the filters applied after judging (overdue, due within).
+    pub(crate) fn judged_filter(&self, filter: &PipelineFilter, today: NaiveDate) -> bool {
+        (!filter.overdue_only || self.overdue()) && filter.due_within.is_none_or(|n| self.due_within(today, n))
     }
 }
 
@@ -191,11 +207,8 @@ pub(crate) async fn judge_in_scope(
         let record = rules_person(person.birth_date, person.applied_on, &history);
         let (violations, next) = judge(person.status, &record, &history, &params, today);
         let days_left = next.and_then(|n| n.days_left(today));
-        if filter.overdue_only && days_left.is_none_or(|d| d >= 0) {
-            continue;
-        }
         let last = history.last();
-        rows.push(PipelineRow {
+        let row = PipelineRow {
             person_id: person.id,
             name: person.name,
             org_id: person.org_id,
@@ -210,7 +223,10 @@ pub(crate) async fn judge_in_scope(
             violations: violations.len(),
             errors: violations.iter().filter(|v| v.severity == Severity::Error).count(),
             org_path: person.org_path,
-        });
+        };
+        if row.judged_filter(filter, today) {
+            rows.push(row);
+        }
     }
     Ok(rows)
 }
@@ -222,4 +238,55 @@ pub(crate) fn sort(rows: &mut [PipelineRow]) {
         (latest.is_none(), latest, r.next.and_then(|n| n.earliest), r.org_path.as_str(), &r.name, r.person_id)
     }
     rows.sort_by(|a, b| key(a).cmp(&key(b)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(today: NaiveDate, earliest: Option<i64>, latest: Option<i64>) -> PipelineRow {
+        let day = |n: i64| today + chrono::Duration::days(n);
+        let next = Due {
+            step: Step::RegularizationMeeting,
+            earliest: earliest.map(day),
+            latest: latest.map(day),
+            rule_id: None,
+        };
+        PipelineRow {
+            person_id: 1,
+            name: "甲".into(),
+            org_id: OrgId(1),
+            org_code: "1".into(),
+            org_name: "支部".into(),
+            stage: Stage::Probation,
+            status: PersonStatus::Probationary,
+            last_step: None,
+            last_on: None,
+            next: Some(next),
+            days_left: next.days_left(today),
+            violations: 0,
+            errors: 0,
+            org_path: OrgPath::root(OrgId(1)),
+        }
+    }
+
+    #[test]
+    fn due_within_counts_the_deadline_or_the_opening_of_the_window() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let within = |e, l| row(today, e, l).due_within(today, 30);
+        // The deadline: the day of, the 30th day, not the 31st, not past.
+        assert!(within(None, Some(0)));
+        assert!(within(None, Some(30)));
+        assert!(!within(None, Some(31)));
+        assert!(!within(None, Some(-1)), "overdue is not 'to be done'");
+        // The window opens within 30 days (a probation ending), its deadline later.
+        assert!(within(Some(30), Some(120)));
+        assert!(!within(Some(31), Some(120)));
+        // Open already, deadline far: not due soon.
+        assert!(!within(Some(-10), Some(80)));
+        // Nothing left to do.
+        let mut done = row(today, None, None);
+        done.next = None;
+        assert!(!done.due_within(today, 30));
+    }
 }

@@ -11,7 +11,7 @@
 //! taken, so a change is never missed. Changes to meetings, members and the other records the
 //! pipeline does not read change nothing.
 //!
-//! The filters of the list (organization, stage, overdue, name or ID-card number) are applied to
+//! The filters of the list (organization, stage, overdue, due soon, name or ID-card number) are applied to
 //! the rows kept, which are already in the order of the list.
 
 use std::collections::{HashMap, HashSet};
@@ -168,7 +168,7 @@ pub(crate) async fn pipeline(db: &Db, scope: &Scope, filter: &PipelineFilter) ->
         scope.contains(&r.org_path)
             && within.as_ref().is_none_or(|w| w.contains(&r.org_path))
             && filter.stage.is_none_or(|s| r.stage == s)
-            && (!filter.overdue_only || r.overdue())
+            && r.judged_filter(filter, today)
             && ids.as_ref().is_none_or(|ids| ids.contains(&r.person_id))
             && name.as_deref().is_none_or(|n| r.name.contains(n))
     };

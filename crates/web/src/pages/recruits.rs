@@ -277,6 +277,8 @@ pub struct ListPage {
     counts: Vec<(RecruitStage, usize, bool)>,
     /// Of all of them, how many are past a deadline.
     overdue: usize,
+    /// Of all of them, how many are to be done within 30 days.
+    soon: usize,
     /// All of them.
     all: usize,
     q: ListQuery,
@@ -306,6 +308,9 @@ pub struct ListQuery {
     /// `1`: only the overdue.
     #[serde(default)]
     pub overdue: String,
+    /// `1`: only those whose next step is to be taken within 30 days.
+    #[serde(default)]
+    pub soon: String,
     /// Part of the name, or an ID-card number.
     #[serde(default)]
     pub q: String,
@@ -319,6 +324,10 @@ pub struct ListQuery {
 impl ListQuery {
     fn overdue_only(&self) -> bool {
         !matches!(self.overdue.trim(), "" | "0")
+    }
+
+    fn soon_only(&self) -> bool {
+        !matches!(self.soon.trim(), "" | "0")
     }
 
     fn search(&self) -> Option<String> {
@@ -336,12 +345,17 @@ async fn pipeline(state: &AppState, me: &Me, q: &ListQuery) -> Result<(Option<Or
             Some(org::get(&state.db, me.scope(), &me.meta, OrgId(id)).await?)
         }
     };
-    let filter =
-        PipelineFilter { org: org.as_ref().map(|o| o.id), stage: None, overdue_only: q.overdue_only(), q: q.search() };
+    let filter = PipelineFilter {
+        org: org.as_ref().map(|o| o.id),
+        stage: None,
+        overdue_only: q.overdue_only(),
+        due_within: q.soon_only().then_some(SOON_DAYS),
+        q: q.search(),
+    };
     Ok((org, recruit::pipeline(&state.db, me.scope(), &filter).await?))
 }
 
-/// `GET /recruits?org=&stage=&overdue=1&q=&page=` — and with `format=xlsx|csv`, the filtered
+/// `GET /recruits?org=&stage=&overdue=1&soon=1&q=&page=` — and with `format=xlsx|csv`, the filtered
 /// list as a file.
 pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQuery>) -> Result<Response, PageError> {
     require_read(&state, &me).await?;
@@ -360,6 +374,7 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
             org_options(&state, &me, &every).await?
         }
     };
+    let soon = rows.iter().filter(|r| r.due_within(today, SOON_DAYS)).count();
     let lines: Vec<Line> = rows.into_iter().map(|r| Line::of(r, today)).collect();
     let counts = RecruitStage::ALL
         .iter()
@@ -373,9 +388,10 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
     let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
     let lines = lines.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
     let base = format!(
-        "org={}&overdue={}&q={}",
+        "org={}&overdue={}&soon={}&q={}",
         org.as_ref().map(|o| o.id.to_string()).unwrap_or_default(),
         if q.overdue_only() { "1" } else { "" },
+        if q.soon_only() { "1" } else { "" },
         urlencode(q.q.trim()),
     );
     let query_base = format!("{base}&stage={}", standing.map(RecruitStage::key).unwrap_or_default());
@@ -387,6 +403,7 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
         pages,
         counts,
         overdue,
+        soon,
         all,
         q,
         standing,
@@ -457,6 +474,7 @@ async fn export(
         "org_id": org.map(|o| o.id),
         "stage": standing.map(RecruitStage::key),
         "overdue_only": q.overdue_only(),
+        "due_within_days": q.soon_only().then_some(SOON_DAYS),
         "q": searched,
     });
     let title = match standing {
