@@ -635,3 +635,79 @@ jiceng_store::dual_test!(the_pipeline_lists_what_is_due_overdue_first, |db: Db| 
     assert_eq!(rows[2].next.map(|n| (n.step, n.latest)), Some((Step::ActivistSelection, None)));
     assert_eq!(rows[2].errors, 1, "the talk was late, and stays so in the history");
 });
+
+jiceng_store::dual_test!(a_transferred_probationary_member_takes_the_record_along, |db: Db| async move {
+    use jiceng_store::member::transfer::{self, TransferDraft};
+    let t = tree(&db).await;
+    let (s11, s12) = (secretary(&t.branch11), secretary(&t.branch12));
+    let id = id_card(BIRTH, 11, true);
+    let pid = add(&db, &s11, t.branch11.id, "蒙建国", &id, d(APPLIED)).await.person.id;
+    record_upto(&db, &s11, pid, Step::AdmissionFiling).await;
+    let member_id = recruit::get(&db, &s11, &meta(), pid).await.unwrap().person.member_id.unwrap();
+    // The 预备党员 moves to the other branch of the township (组织关系转接).
+    let today = jiceng_types::date::today_china();
+    let draft =
+        TransferDraft { to_org: t.branch12.code.to_string(), on: today.to_string(), note: "工作调动".into() };
+    let cli = Scope::cli();
+    let tr = transfer::start(&db, &cli, &meta(), member_id, draft).await.unwrap();
+    // Until it is accepted, the record stays with the sender.
+    assert!(recruit::get(&db, &s12, &meta(), pid).await.is_err());
+    let before = audit::verify(&db).await.unwrap().rows;
+    transfer::accept(&db, &cli, &meta(), tr.id, today).await.unwrap();
+    // The receiving branch now has the person (and discusses the 转正); the sender no longer.
+    let p = recruit::get(&db, &s12, &meta(), pid).await.unwrap();
+    assert_eq!(p.person.org_id, t.branch12.id);
+    assert!(matches!(recruit::get(&db, &s11, &meta(), pid).await, Err(StoreError::NotFound)));
+    let listed = |s: Scope| {
+        let db = db.clone();
+        async move {
+            recruit::pipeline(&db, &s, &PipelineFilter::default())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.person_id)
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(listed(s12.clone()).await, vec![pid]);
+    assert_eq!(listed(s11.clone()).await, Vec::<i64>::new());
+    // Audited on the sender's side, in the transfer's transaction.
+    let rec = audit_rows(&db, "recruit_person").await;
+    let moved = rec.iter().find(|r| r.action == "update").expect("the move is audited");
+    assert_eq!(moved.org_path.as_deref(), Some(t.branch11.path.as_str()));
+    assert!(moved.changes.contains("组织关系转接"), "{}", moved.changes);
+    assert!(audit::verify(&db).await.unwrap().rows > before);
+    // The new branch records the next step.
+    let next = happy().into_iter().find(|s| s.facts.step() == Step::AdmissionFiling).unwrap();
+    recruit::record_step(&db, &s12, &meta(), pid, next).await.unwrap();
+    assert_eq!(audit::verify(&db).await.unwrap().first_broken, None);
+});
+
+jiceng_store::dual_test!(one_open_record_per_id_number_even_at_the_same_moment, |db: Db| async move {
+    use sea_orm::{ConnectionTrait, Statement};
+    let t = tree(&db).await;
+    let (s11, s12) = (secretary(&t.branch11), secretary(&t.branch12));
+    let id = id_card(BIRTH, 12, true);
+    // Two branches register the same person at the same moment: exactly one succeeds.
+    let today = jiceng_types::date::today_china();
+    let (one, two) = (
+        draft(t.branch11.id, "蒙建华", &id, d(APPLIED)).parse(today).unwrap(),
+        draft(t.branch12.id, "蒙建华", &id, d(APPLIED)).parse(today).unwrap(),
+    );
+    let (m1, m2) = (meta(), meta());
+    let (a, b) = tokio::join!(recruit::create(&db, &s11, &m1, one), recruit::create(&db, &s12, &m2, two));
+    let (ok, err): (Vec<_>, Vec<_>) = [a, b].into_iter().partition(Result::is_ok);
+    assert_eq!(ok.len(), 1, "one registration");
+    let e = err.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(fields(&e)[0].code, "duplicate", "{e:?}");
+    let first = ok.into_iter().next().unwrap().unwrap().person;
+    // Once withdrawn, the person may apply again; the withdrawn record cannot be reopened beside
+    // the new one (the database refuses it).
+    recruit::withdraw(&db, &Scope::cli(), &meta(), first.id, "本人申请退出").await.unwrap();
+    let again = add(&db, &s11, t.branch11.id, "蒙建华", &id, d("2024-03-01")).await.person.id;
+    assert_ne!(again, first.id);
+    let backend = db.raw().get_database_backend();
+    let reopen = format!("UPDATE recruit_person SET status = 'in_progress' WHERE id = {}", first.id);
+    let e = db.raw().execute_raw(Statement::from_string(backend, reopen)).await.unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+});

@@ -237,3 +237,43 @@ async fn decide(
     })?;
     Ok(effect)
 }
+
+/// A member whose organization relationship moved (组织关系转接 accepted) takes their development
+/// record along while it is still open — a 预备党员 is discussed for 转正 by the branch they now
+/// belong to, and the materials are archived there — in the transfer's transaction, audited on the
+/// sender's side (the transfer itself is audited on the receiver's).
+pub(crate) async fn member_moved(
+    tx: &DatabaseTransaction,
+    scope: &Scope,
+    meta: &Meta,
+    member: MemberId,
+    from: &crate::org::Org,
+    to: &crate::org::Org,
+) -> StoreResult<()> {
+    let open = [PersonStatus::InProgress, PersonStatus::Probationary, PersonStatus::Full].map(PersonStatus::key);
+    let q = Query::select()
+        .column("id")
+        .from("recruit_person")
+        .and_where(Expr::col("member_id").eq(member.0))
+        .and_where(Expr::col("status").is_in(open))
+        .take();
+    for row in tx.query_all(&q).await? {
+        let id: i64 = row.try_get("", "id")?;
+        let update = Query::update()
+            .table("recruit_person")
+            .value("org_id", to.id.0)
+            .value("updated_at", crate::now())
+            .and_where(Expr::col("id").eq(id))
+            .take();
+        tx.execute(&update).await?;
+        let entry = crate::audit::Entry::new(crate::audit::Action::Update, "recruit_person", Some(id.to_string()))
+            .in_org(&from.path)
+            .changes(serde_json::json!({
+                "org_id": { "from": from.id, "to": to.id },
+                "member_id": member,
+                "reason": "组织关系转接",
+            }));
+        crate::audit::append(tx, scope, meta, entry).await?;
+    }
+    Ok(())
+}

@@ -27,6 +27,7 @@ pub(crate) mod resident;
 mod write;
 
 pub use effects::CANCEL_REASON;
+pub(crate) use effects::member_moved;
 pub use input::{PersonDraft, PersonInput, StepInput};
 pub use model::{MemberLink, Person, PersonDetail, PersonStatus, StepRecord, get};
 pub use params::{params, set_params};

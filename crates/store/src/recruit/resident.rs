@@ -60,8 +60,10 @@ enum Effect {
 }
 
 /// The records the pipeline does not read: its rows come from the persons, their steps, their
-/// branch (code, name, path) and the county's rules.
-const UNREAD: [&str; 12] = [
+/// branch (code, name, path) and the county's rules. (A transfer accepted moves an open person
+/// along with the member: that is audited as the person's change on the sender's side, and the
+/// transfer on the receiver's, so both counties are judged again.)
+const UNREAD: [&str; 11] = [
     "meeting",
     "meeting_attachment",
     "rectification",
@@ -72,7 +74,6 @@ const UNREAD: [&str; 12] = [
     "appraisal",
     "quality",
     "member",
-    "transfer",
     "org_rollups",
 ];
 

@@ -326,6 +326,7 @@ pub async fn accept(db: &Db, scope: &Scope, meta: &Meta, id: TransferId, on: Nai
             .in_org(&from.path)
             .changes(serde_json::json!({ "org_id": { "from": from.id, "to": to.id }, "transfer_id": t.id }));
         audit::append(&tx, scope, meta, moved).await?;
+        crate::recruit::member_moved(&tx, scope, meta, m.id, &from, &to).await?;
         let t = load(&tx, &Scope::cli(), id).await?;
         tx.commit().await?;
         Ok(t)
