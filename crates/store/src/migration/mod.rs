@@ -11,6 +11,7 @@ mod m0003_member_registry;
 mod m0004_member_status_index;
 mod m0005_org_life;
 mod m0006_recruit;
+mod m0007_recruit_unique_open;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_member_status_index::Migration),
             Box::new(m0005_org_life::Migration),
             Box::new(m0006_recruit::Migration),
+            Box::new(m0007_recruit_unique_open::Migration),
         ]
     }
 

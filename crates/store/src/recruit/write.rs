@@ -271,7 +271,15 @@ pub async fn create(db: &Db, scope: &Scope, meta: &Meta, input: PersonInput) -> 
         )
         .returning_col("id")
         .take();
-        let row = tx.query_one(&q).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
+        // Registered by someone else since the check (the partial unique index of m0007).
+        let row = tx.query_one(&q).await.map_err(StoreError::from).map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::invalid("id_card", "duplicate", "该身份证号刚刚已被登记到发展程序中，请刷新后查看")
+            } else {
+                e
+            }
+        })?;
+        let row = row.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?;
         let id: i64 = row.try_get("", "id")?;
         let step = CheckedStep {
             held_on: input.applied_on,
