@@ -149,6 +149,9 @@ pub(crate) fn next_due(person: &Person, limits: &Limits, today: NaiveDate) -> Op
             (Some(Step::CandidateSelection), Some(l)) => {
                 l < today || due_of(&h, Step::CandidateSelection, limits).earliest.is_some_and(|e| l <= e)
             }
+            // The filing and the mentor come right after the selection (also when old records are
+            // entered one by one): an overdue review waits behind them, listed as a violation.
+            (Some(Step::ActivistFiling | Step::MentorAssignment), Some(_)) => false,
             (Some(_), Some(l)) => l < today,
         };
         if review_first {

@@ -49,6 +49,11 @@ fn what_is_due_next() {
     // Filing and mentors first, then the half-yearly review, then the candidate once the year is over.
     let mut p = upto(ActivistFiling);
     assert_eq!(next_due(&p, &Params::default(), ACTIVIST).map(|d| d.step), Some(ActivistFiling));
+    // Old records entered one by one: the filing and the mentor still come before a review that
+    // is long overdue (the overdue review is a violation meanwhile).
+    let late = d("2024-01-01");
+    assert_eq!(next_due(&p, &Params::default(), late).map(|d| d.step), Some(ActivistFiling));
+    assert!(audit(&p, &Params::default(), late).iter().any(|v| v.step == ActivistReview));
     p.events.push(ev(ActivistFiling, d("2022-04-05")));
     assert_eq!(next_due(&p, &Params::default(), ACTIVIST).map(|d| d.step), Some(MentorAssignment));
     p.events.push(ev(MentorAssignment, d("2022-04-05")));
