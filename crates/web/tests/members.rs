@@ -10,11 +10,6 @@ use jiceng_store::{Db, audit};
 use jiceng_types::{OrgId, Role, Scope};
 use sea_orm::ConnectionTrait;
 
-fn id_card(birth: &str, seq: u32, male: bool) -> String {
-    let body = format!("520102{birth}{:03}", seq * 2 + u32::from(male));
-    let check = jiceng_types::idcard::check_char(body.as_bytes()).unwrap() as char;
-    format!("{body}{check}")
-}
 
 async fn add(db: &Db, org: OrgId, name: &str, id: &str) -> member::Member {
     let d = MemberDraft {

@@ -23,12 +23,6 @@ use jiceng_types::date::today_china;
 use jiceng_types::{OrgId, Right, Role, Scope};
 use tower::ServiceExt;
 
-fn id_card(birth: &str, seq: u32, male: bool) -> String {
-    let seq = seq * 2 + u32::from(male);
-    let body = format!("520102{birth}{seq:03}");
-    let check = jiceng_types::idcard::check_char(body.as_bytes()).unwrap() as char;
-    format!("{body}{check}")
-}
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -17,12 +17,6 @@ use jiceng_types::date::today_china;
 use jiceng_types::{OrgId, Role, Scope};
 
 /// A valid ID-card number for a birth date (`19950510`), a sequence and a gender.
-fn id_card(birth: &str, seq: u32, male: bool) -> String {
-    let seq = seq * 2 + u32::from(male);
-    let body = format!("520102{birth}{seq:03}");
-    let check = jiceng_types::idcard::check_char(body.as_bytes()).unwrap() as char;
-    format!("{body}{check}")
-}
 
 fn days_ago(n: u64) -> NaiveDate {
     today_china() - Days::new(n)

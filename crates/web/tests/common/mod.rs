@@ -218,6 +218,14 @@ pub fn cookie_of(r: &Resp) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
+/// A valid ID-card number of someone born on `birth` (`YYYYMMDD`) in Guiyang, the `seq`-th of
+/// that day, male or female (the parity of the sequence digit).
+pub fn id_card(birth: &str, seq: u32, male: bool) -> String {
+    let body = format!("520102{birth}{:03}", seq * 2 + u32::from(male));
+    let check = jiceng_types::idcard::check_char(body.as_bytes()).unwrap() as char;
+    format!("{body}{check}")
+}
+
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
