@@ -10,7 +10,6 @@ use jiceng_store::{Db, audit};
 use jiceng_types::{OrgId, Role, Scope};
 use sea_orm::ConnectionTrait;
 
-
 async fn add(db: &Db, org: OrgId, name: &str, id: &str) -> member::Member {
     let d = MemberDraft {
         org_id: org.to_string(),

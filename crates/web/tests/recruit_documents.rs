@@ -17,30 +17,13 @@ use http_body_util::BodyExt;
 use jiceng_exchange::docx::{BLANK, document_text};
 use jiceng_rules::recruit::{Decision, Facts, Mentor, Publicity, Sponsor, Vote};
 use jiceng_store::Db;
-use jiceng_store::member::{self, MemberDraft};
 use jiceng_store::recruit::{self, PersonDraft, StepInput};
 use jiceng_types::date::today_china;
 use jiceng_types::{OrgId, Right, Role, Scope};
 use tower::ServiceExt;
 
-
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-async fn add_member(db: &Db, org: OrgId, name: &str, seq: u32) {
-    let m = MemberDraft {
-        org_id: org.to_string(),
-        name: name.into(),
-        ethnicity: "汉族".into(),
-        id_card: id_card("19700101", seq, true),
-        education: "高中".into(),
-        category: "正式党员".into(),
-        admitted_on: "2000-07-01".into(),
-        regularized_on: "2001-07-01".into(),
-        ..Default::default()
-    };
-    member::create(db, &Scope::cli(), &meta(), m.parse(today()).unwrap()).await.unwrap();
 }
 
 async fn person(db: &Db, org: OrgId, name: &str, id: &str, applied: &str, work_post: &str) -> i64 {

@@ -11,33 +11,15 @@ mod common;
 use chrono::{Days, NaiveDate};
 use common::*;
 use jiceng_store::Db;
-use jiceng_store::member::{self, MemberDraft};
 use jiceng_store::recruit::{self, PersonDraft, PersonStatus};
 use jiceng_types::date::today_china;
 use jiceng_types::{OrgId, Role, Scope};
-
-/// A valid ID-card number for a birth date (`19950510`), a sequence and a gender.
 
 fn days_ago(n: u64) -> NaiveDate {
     today_china() - Days::new(n)
 }
 
 const FULL_MEMBERS: [&str; 3] = ["王芳", "李强", "张伟"];
-
-async fn add_member(db: &Db, org: OrgId, name: &str, seq: u32) {
-    let d = MemberDraft {
-        org_id: org.to_string(),
-        name: name.into(),
-        ethnicity: "汉族".into(),
-        id_card: id_card("19700101", seq, true),
-        education: "高中".into(),
-        category: "正式党员".into(),
-        admitted_on: "2000-07-01".into(),
-        regularized_on: "2001-07-01".into(),
-        ..Default::default()
-    };
-    member::create(db, &Scope::cli(), &meta(), d.parse(today()).unwrap()).await.unwrap();
-}
 
 /// A person registered in `org`, who applied on `applied`.
 async fn person(db: &Db, org: OrgId, name: &str, id: &str, applied: NaiveDate) -> i64 {

@@ -16,8 +16,6 @@ use jiceng_store::recruit::{self, PersonDraft, PipelineFilter, StepInput};
 use jiceng_store::{Db, testing};
 use jiceng_types::{OrgId, Role, Scope};
 
-/// A valid ID-card number for a birth date (`19950510`), a sequence and a gender.
-
 /// The same number with a wrong check character.
 fn wrong_check(id: &str) -> String {
     let last = if id.ends_with('0') { '1' } else { '0' };

@@ -226,6 +226,23 @@ pub fn id_card(birth: &str, seq: u32, male: bool) -> String {
     format!("{body}{check}")
 }
 
+/// A 正式党员 (since 2001) of `org` registered through the command line, the `seq`-th born on
+/// 1 January 1970 — a sponsor or mentor the rules accept.
+pub async fn add_member(db: &Db, org: OrgId, name: &str, seq: u32) {
+    let m = jiceng_store::member::MemberDraft {
+        org_id: org.to_string(),
+        name: name.into(),
+        ethnicity: "汉族".into(),
+        id_card: id_card("19700101", seq, true),
+        education: "高中".into(),
+        category: "正式党员".into(),
+        admitted_on: "2000-07-01".into(),
+        regularized_on: "2001-07-01".into(),
+        ..Default::default()
+    };
+    jiceng_store::member::create(db, &Scope::cli(), &meta(), m.parse(today()).unwrap()).await.unwrap();
+}
+
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
