@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/recruits/{id}/steps", post(pages::recruit_steps::record))
         .route("/recruits/{id}/steps/{step_id}/delete", get(pages::recruit_steps::delete_form))
         .route("/recruits/{id}/steps/{step_id}/delete", post(pages::recruit_steps::delete))
+        .route("/recruits/{id}/reveal", post(pages::recruit_person::reveal))
         .route("/recruits/{id}/withdraw", get(pages::recruit_steps::withdraw_form).post(pages::recruit_steps::withdraw))
         .route("/recruits/{id}/documents", get(pages::recruit_documents::list))
         .route("/recruits/{id}/documents/{kind}", get(pages::recruit_documents::show))

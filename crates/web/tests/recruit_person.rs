@@ -605,3 +605,38 @@ jiceng_store::dual_test!(the_county_sets_the_parameters_and_may_allow_overrides,
     assert_eq!(app.get("/settings/recruit-rules", &sys).await.status, 403);
     assert_chain_intact(&db).await;
 });
+
+jiceng_store::dual_test!(the_full_numbers_are_shown_on_request_and_audited, |db: Db| async move {
+    let (f, app) = world(&db).await;
+    let id = id_card("19950510", 7, false);
+    let pid = person(&db, f.b11.id, "韦小兰", &id, days_ago(10)).await;
+    let path = format!("/recruits/{pid}/reveal");
+    let sec = login_as(&app, "sec11", Role::BranchSecretary, f.b11.id).await;
+    let r = app.get(&format!("/recruits/{pid}"), &sec).await;
+    assert!(!r.body.contains(&id));
+    assert_eq!(r.attrs("form[action$='/reveal'] input[name=field]", "value"), vec!["id_card", "phone"]);
+    let before = audit_all(&db).await.len();
+    let r = app.post_form(&path, &sec, &[("field", "id_card")]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.texts("#revealed"), vec![id.clone()]);
+    let r = app.post_form(&path, &sec, &[("field", "phone")]).await;
+    assert_eq!(r.texts("#revealed"), vec!["13900002222"]);
+    let reveals: Vec<_> = audit_all(&db).await.into_iter().filter(|a| a.action == "reveal").collect();
+    assert_eq!(reveals.len(), 2, "each reveal is audited");
+    assert_eq!(reveals[0].object_type, "recruit_person");
+    assert_eq!(reveals[0].object_id.as_deref(), Some(pid.to_string().as_str()));
+    assert!(audit_all(&db).await.len() >= before + 2);
+    // An auditor sees numbers masked and cannot reveal them (refusal audited); another branch
+    // does not find the person; nothing leaks.
+    let auditor = login_as(&app, "aud", Role::Auditor, f.county.id).await;
+    assert!(app.get(&format!("/recruits/{pid}"), &auditor).await.attrs("form[action$='/reveal']", "action").is_empty());
+    let r = app.post_form(&path, &auditor, &[("field", "id_card")]).await;
+    assert_eq!(r.status, 403);
+    assert!(!r.body.contains(&id));
+    let sec12 = login_as(&app, "sec12", Role::BranchSecretary, f.b12.id).await;
+    let r = app.post_form(&path, &sec12, &[("field", "id_card")]).await;
+    assert_eq!(r.status, 404);
+    assert!(!r.body.contains(&id));
+    let denied = audit_all(&db).await.into_iter().filter(|a| a.action == "denied").count();
+    assert!(denied >= 2, "both refusals are recorded");
+});

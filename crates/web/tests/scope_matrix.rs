@@ -394,6 +394,7 @@ const COVERED: &[(&str, &str, &str)] = &[
     ("POST", "/recruits/{id}/steps", "recruit_person"),
     ("GET", "/recruits/{id}/steps/{step_id}/delete", "recruit_person"),
     ("POST", "/recruits/{id}/steps/{step_id}/delete", "recruit_person"),
+    ("POST", "/recruits/{id}/reveal", "recruit_person"),
     ("GET", "/recruits/{id}/withdraw", "recruit_person"),
     ("POST", "/recruits/{id}/withdraw", "recruit_person"),
     ("GET", "/recruits/{id}/documents", "recruit_documents"),

@@ -14,7 +14,7 @@ pub use model::{Member, MemberEvent, MemberFilter, MemberShow, get, history, lis
 pub use write::{
     LEAVE_REASONS, Sensitive, StatusChange, change_status, create, event_label, reveal, reveal_for_edit, update,
 };
-pub(crate) use write::{change_status_in, create_in};
+pub(crate) use write::{change_status_in, create_in, unseal};
 
 use chrono::NaiveDate;
 use jiceng_types::{Right, Scope};

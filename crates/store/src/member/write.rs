@@ -575,6 +575,36 @@ pub enum Sensitive {
     Phone,
 }
 
+impl Sensitive {
+    /// The field's name (in audit records).
+    pub fn field(self) -> &'static str {
+        match self {
+            Sensitive::IdCard => "id_card",
+            Sensitive::Phone => "phone",
+        }
+    }
+}
+
+/// The decrypted number of a row of `table` (`member`, `recruit_person`: both keep
+/// `id_card_enc` and `phone_enc`), `None` if none is recorded. The caller checks the scope and
+/// the right, and audits.
+pub(crate) async fn unseal(db: &Db, table: &'static str, id: i64, which: Sensitive) -> StoreResult<Option<String>> {
+    #[derive(FromQueryResult)]
+    struct Enc {
+        v: Option<Vec<u8>>,
+    }
+    let col = match which {
+        Sensitive::IdCard => "id_card_enc",
+        Sensitive::Phone => "phone_enc",
+    };
+    let q = Query::select().expr_as(Expr::col(col), "v").from(table).and_where(Expr::col("id").eq(id)).take();
+    let Some(row) = db.conn().query_one(&q).await? else { return Err(StoreError::NotFound) };
+    match Enc::from_query_result(&row, "")?.v {
+        Some(enc) => db.field_keys()?.decrypt(&enc).map(Some).map_err(|e| StoreError::Corrupt(e.to_string())),
+        None => Ok(None),
+    }
+}
+
 /// The unmasked number of a member in scope. Needs the reveal right (or the member's own
 /// account); every reveal is recorded in the audit trail.
 pub async fn reveal(
@@ -590,22 +620,8 @@ pub async fn reveal(
         return Err(StoreError::forbidden("no_reveal_right", "您没有查看完整证件号码和电话的权限"));
     }
     let m = if own { super::own_record(db, scope).await? } else { super::model::get(db, scope, meta, id).await? };
-    let col = match which {
-        Sensitive::IdCard => "id_card_enc",
-        Sensitive::Phone => "phone_enc",
-    };
-    #[derive(FromQueryResult)]
-    struct Enc {
-        v: Option<Vec<u8>>,
-    }
-    let q = Query::select().expr_as(Expr::col(col), "v").from("member").and_where(Expr::col("id").eq(m.id.0)).take();
-    let Some(row) = db.conn().query_one(&q).await? else { return Err(StoreError::NotFound) };
-    let Some(enc) = Enc::from_query_result(&row, "")?.v else { return Ok(None) };
-    let plain = db.field_keys()?.decrypt(&enc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let field = match which {
-        Sensitive::IdCard => "id_card",
-        Sensitive::Phone => "phone",
-    };
+    let Some(plain) = unseal(db, "member", m.id.0, which).await? else { return Ok(None) };
+    let field = which.field();
     audit::record(
         db,
         scope,
@@ -624,18 +640,5 @@ pub async fn reveal_for_edit(db: &Db, scope: &Scope, id: MemberId, which: Sensit
     require_write(scope)?;
     let q = select_in_scope(scope).and_where(Expr::col(("m", "id")).eq(id.0)).take();
     let m = fetch_one(db.conn(), &q).await?.ok_or(StoreError::NotFound)?;
-    let col = match which {
-        Sensitive::IdCard => "id_card_enc",
-        Sensitive::Phone => "phone_enc",
-    };
-    #[derive(FromQueryResult)]
-    struct Enc {
-        v: Option<Vec<u8>>,
-    }
-    let q = Query::select().expr_as(Expr::col(col), "v").from("member").and_where(Expr::col("id").eq(m.id.0)).take();
-    let Some(row) = db.conn().query_one(&q).await? else { return Err(StoreError::NotFound) };
-    match Enc::from_query_result(&row, "")?.v {
-        Some(enc) => db.field_keys()?.decrypt(&enc).map(Some).map_err(|e| StoreError::Corrupt(e.to_string())),
-        None => Ok(None),
-    }
+    unseal(db, "member", m.id.0, which).await
 }

@@ -29,7 +29,7 @@ mod write;
 pub use effects::CANCEL_REASON;
 pub(crate) use effects::member_moved;
 pub use input::{PersonDraft, PersonInput, StepInput};
-pub use model::{MemberLink, Person, PersonDetail, PersonStatus, StepRecord, get};
+pub use model::{MemberLink, Person, PersonDetail, PersonStatus, StepRecord, get, reveal};
 pub use params::{params, set_params};
 pub use pipeline::{PipelineFilter, PipelineRow, pipeline};
 pub use write::{create, delete_step, record_step, withdraw};

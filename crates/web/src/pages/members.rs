@@ -220,6 +220,13 @@ pub struct RevealForm {
     field: String,
 }
 
+impl RevealForm {
+    /// The number asked for (`phone`, else the ID-card number).
+    pub(crate) fn sensitive(&self) -> Sensitive {
+        if self.field == "phone" { Sensitive::Phone } else { Sensitive::IdCard }
+    }
+}
+
 /// `POST /members/{id}/reveal`: show one number in full (recorded in the audit trail).
 pub async fn reveal(
     State(state): State<AppState>,
@@ -227,7 +234,7 @@ pub async fn reveal(
     PagePath(id): PagePath<i64>,
     Form(f): Form<RevealForm>,
 ) -> Result<DetailPage, PageError> {
-    let which = if f.field == "phone" { Sensitive::Phone } else { Sensitive::IdCard };
+    let which = f.sensitive();
     // A 党员 may see their own numbers, on their own page, and nothing else.
     let own = if me.scope().can(Right::ReadMembers) {
         None

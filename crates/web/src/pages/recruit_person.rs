@@ -5,8 +5,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Query, State};
 use jiceng_rules::recruit::{Decision, Due, Facts, Mentor, Publicity, Severity, Sponsor, Stage, Step, rule_label};
+use jiceng_store::member::Sensitive;
 use jiceng_store::recruit::{self, Person, PersonDetail, PersonStatus, StepRecord};
 use jiceng_types::{FieldError, Right};
 use serde::Deserialize;
@@ -193,6 +195,12 @@ pub struct PersonPage {
     can_withdraw: bool,
     /// The documents that can be generated now: (key, name).
     documents: Vec<(&'static str, &'static str)>,
+    /// May show the full numbers (audited).
+    can_reveal: bool,
+    /// The full ID-card number, once asked for.
+    revealed_id: Option<String>,
+    /// The full phone number, once asked for.
+    revealed_phone: Option<String>,
 }
 
 /// Query of the person page.
@@ -446,6 +454,9 @@ pub(crate) async fn person_page(
         general,
         can_withdraw: can_write && d.person.status == PersonStatus::InProgress,
         documents: super::recruit_documents::available(&d).into_iter().map(|k| (k.key(), k.label())).collect(),
+        can_reveal: me.scope().can(Right::RevealSensitive),
+        revealed_id: None,
+        revealed_phone: None,
         detail_member: d.member,
         p: d.person,
     })
@@ -463,6 +474,26 @@ pub async fn show(
     let step = Step::parse(&q.step).filter(|s| *s != Step::Application);
     let mut page = person_page(&state, &me, d, FormState::Fresh(step), Vec::new()).await?;
     page.ctx.flash = flash(q.done.as_deref());
+    Ok(page)
+}
+
+/// `POST /recruits/{id}/reveal` (`field=id_card|phone`): the page with one number in full,
+/// recorded in the audit trail (for the 政审 letters and the files that need it).
+pub async fn reveal(
+    State(state): State<AppState>,
+    me: Me,
+    PagePath(id): PagePath<i64>,
+    Form(f): Form<super::members::RevealForm>,
+) -> Result<PersonPage, PageError> {
+    require_read(&state, &me).await?;
+    let which = f.sensitive();
+    let value = recruit::reveal(&state.db, me.scope(), &me.meta, id, which).await?.or(Some("（未登记）".into()));
+    let d = recruit::get(&state.db, me.scope(), &me.meta, id).await?;
+    let mut page = person_page(&state, &me, d, FormState::Fresh(None), Vec::new()).await?;
+    match which {
+        Sensitive::IdCard => page.revealed_id = value,
+        Sensitive::Phone => page.revealed_phone = value,
+    }
     Ok(page)
 }
 
