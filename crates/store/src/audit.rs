@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 use sm3::{Digest, Sm3};
 
-use crate::bulk::{Bulk, Ty};
+use crate::bulk::{Bulk, Pending, Ty};
 use crate::error::{StoreError, StoreResult};
 use crate::scope_sql::path_in_scope;
 use crate::{Db, Meta};
@@ -456,9 +456,16 @@ pub(crate) async fn append_many(
 /// advanced once by the announced count, each pushed entry is chained and collected, and
 /// [`Appender::flush_if_full`] / [`Appender::finish`] write them. Exactly `count` entries must be
 /// pushed, or [`Appender::finish`] fails (and the caller's transaction with it).
-pub(crate) struct Appender<'a> {
-    who: Who<'a>,
-    meta: &'a Meta,
+///
+/// The appender owns what it writes (it can be moved to the thread that prepares an import's
+/// rows): [`Appender::take_if_full`] hands out the collected records for another party to
+/// write, in order.
+pub(crate) struct Appender {
+    user_id: Option<i64>,
+    username: String,
+    role: &'static str,
+    org_id: Option<i64>,
+    meta: Meta,
     at: DateTime<Utc>,
     seq: i64,
     last: i64,
@@ -484,14 +491,14 @@ const AUDIT_COLUMNS: &[(&str, Ty)] = &[
     ("hash", Ty::Text),
 ];
 
-impl<'a> Appender<'a> {
+impl Appender {
     /// Reserve `count` records at the head of the chain.
     pub(crate) async fn begin(
         tx: &DatabaseTransaction,
-        scope: &'a Scope,
-        meta: &'a Meta,
+        scope: &Scope,
+        meta: &Meta,
         count: usize,
-    ) -> StoreResult<Appender<'a>> {
+    ) -> StoreResult<Appender> {
         #[derive(FromQueryResult)]
         struct Head {
             seq: i64,
@@ -506,9 +513,14 @@ impl<'a> Appender<'a> {
             .take();
         let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
         let head = Head::from_query_result(&row, "")?;
+        let actor = scope.actor();
         Ok(Appender {
-            who: Who::from(scope.actor()),
-            meta,
+            user_id: actor.user_id.map(|u| u.0),
+            username: actor.username.clone(),
+            // As `Who::from` attributes it.
+            role: actor.role.map(|r| r.key()).unwrap_or("cli"),
+            org_id: actor.org_id.map(|o| o.0),
+            meta: meta.clone(),
             at: crate::now(),
             seq: head.seq - n,
             last: head.seq,
@@ -526,15 +538,14 @@ impl<'a> Appender<'a> {
         let changes =
             if serde_json::Value::is_null(&entry.changes) { "{}".to_string() } else { entry.changes.to_string() };
         let org_path = entry.org_path.as_ref().map(|p| p.as_str());
-        let who = &self.who;
-        let user_id = who.user_id.map(|u| u.0);
+        let user_id = self.user_id;
         let hash = row_hash(
             self.seq,
             &self.at,
             user_id,
-            who.username,
-            who.role,
-            who.org_id,
+            &self.username,
+            self.role,
+            self.org_id,
             org_path,
             entry.action.key(),
             entry.object_type,
@@ -548,9 +559,9 @@ impl<'a> Appender<'a> {
             self.seq.into(),
             self.at.into(),
             user_id.into(),
-            who.username.into(),
-            who.role.into(),
-            who.org_id.into(),
+            self.username.as_str().into(),
+            self.role.into(),
+            self.org_id.into(),
             org_path.into(),
             entry.action.key().into(),
             entry.object_type.into(),
@@ -567,7 +578,16 @@ impl<'a> Appender<'a> {
 
     /// Write the collected records once there are enough of them for one statement.
     pub(crate) async fn flush_if_full(&mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
-        if self.rows.pending() >= 1000 { self.rows.flush(tx).await } else { Ok(()) }
+        match self.take_if_full()? {
+            Some(p) => p.write(tx).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The collected records once there are enough of them for one statement, to be written
+    /// (before any later ones) by the caller.
+    pub(crate) fn take_if_full(&mut self) -> StoreResult<Option<Pending>> {
+        if self.rows.pending() >= 1000 { self.rows.take() } else { Ok(None) }
     }
 
     /// Write the rest and move the head's hash to the last record.

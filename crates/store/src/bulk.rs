@@ -11,6 +11,8 @@
 //! (what sqlx writes on SQLite; PostgreSQL casts the same text), booleans as JSON booleans
 //! (SQLite stores 1/0), bytes as hex (`unhex` / `decode`).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 
@@ -93,16 +95,78 @@ impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
 /// Rows for one table, collected as JSON and written by [`Bulk::flush`].
 pub(crate) struct Bulk {
     columns: &'static [(&'static str, Ty)],
-    sql: String,
+    sql: Arc<str>,
     backend: DbBackend,
     buf: Vec<u8>,
     rows: usize,
+    /// The last time value written and its text.
+    last_time: Option<(DateTime<Utc>, String)>,
+}
+
+/// A number in decimal, without going through `fmt`.
+fn write_int(buf: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        buf.push(b'-');
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+/// A date as `YYYY-MM-DD` (what `%F` writes), without going through `fmt` for the usual years.
+fn write_date(buf: &mut Vec<u8>, d: NaiveDate) {
+    use chrono::Datelike;
+    let y = d.year();
+    if !(0..=9999).contains(&y) {
+        buf.extend_from_slice(d.format("%F").to_string().as_bytes());
+        return;
+    }
+    let two = |buf: &mut Vec<u8>, v: u32| buf.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+    let y = y as u32;
+    two(buf, y / 100);
+    two(buf, y % 100);
+    buf.push(b'-');
+    two(buf, d.month());
+    buf.push(b'-');
+    two(buf, d.day());
+}
+
+/// One statement's worth of rows taken out of a [`Bulk`], to be written by [`Pending::write`],
+/// possibly on another thread than the one that collected them (an import prepares the next
+/// rows while the database writes these).
+#[derive(Debug)]
+pub(crate) struct Pending {
+    sql: Arc<str>,
+    backend: DbBackend,
+    json: String,
+}
+
+impl Pending {
+    /// Write the rows (one statement).
+    pub(crate) async fn write(self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        tx.execute_raw(Statement::from_sql_and_values(self.backend, &*self.sql, [self.json.into()])).await?;
+        Ok(())
+    }
 }
 
 impl Bulk {
     /// Rows of `table` with these columns, for the transaction's database.
     pub(crate) fn new(tx: &DatabaseTransaction, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
-        let backend = tx.get_database_backend();
+        Bulk::for_backend(tx.get_database_backend(), table, columns)
+    }
+
+    /// Rows of `table` with these columns, for a database of this kind (rows collected away
+    /// from the transaction, see [`Pending`]).
+    pub(crate) fn for_backend(backend: DbBackend, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
         let names: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
         let values: Vec<String> = columns
             .iter()
@@ -134,7 +198,7 @@ impl Bulk {
                 values.join(", ")
             ),
         };
-        Bulk { columns, sql, backend, buf: Vec::with_capacity(1 << 16), rows: 0 }
+        Bulk { columns, sql: sql.into(), backend, buf: Vec::with_capacity(1 << 16), rows: 0, last_time: None }
     }
 
     /// How many rows wait to be written.
@@ -155,20 +219,26 @@ impl Bulk {
             }
             match v {
                 Val::Null => self.buf.extend_from_slice(b"null"),
-                Val::Int(n) => self.buf.extend_from_slice(n.to_string().as_bytes()),
+                Val::Int(n) => write_int(&mut self.buf, *n),
                 Val::Bool(b) => self.buf.extend_from_slice(if *b { b"true" } else { b"false" }),
                 Val::Text(s) => {
                     serde_json::to_writer(&mut self.buf, s).map_err(|e| StoreError::Corrupt(e.to_string()))?
                 }
                 Val::Date(d) => {
                     self.buf.push(b'"');
-                    self.buf.extend_from_slice(d.format("%F").to_string().as_bytes());
+                    write_date(&mut self.buf, *d);
                     self.buf.push(b'"');
                 }
                 Val::Time(t) => {
-                    self.buf.push(b'"');
-                    self.buf.extend_from_slice(t.to_rfc3339_opts(SecondsFormat::AutoSi, false).as_bytes());
-                    self.buf.push(b'"');
+                    // An import stamps every row with the same time: formatted once.
+                    if self.last_time.as_ref().is_none_or(|(at, _)| at != t) {
+                        self.last_time = Some((*t, t.to_rfc3339_opts(SecondsFormat::AutoSi, false)));
+                    }
+                    if let Some((_, text)) = &self.last_time {
+                        self.buf.push(b'"');
+                        self.buf.extend_from_slice(text.as_bytes());
+                        self.buf.push(b'"');
+                    }
                 }
                 Val::Bytes(b) => {
                     self.buf.push(b'"');
@@ -182,16 +252,26 @@ impl Bulk {
         Ok(())
     }
 
-    /// Write the rows collected so far (one statement) and start again.
-    pub(crate) async fn flush(&mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
+    /// Take the rows collected so far (one statement's worth) and start again; `None` when
+    /// there are none.
+    pub(crate) fn take(&mut self) -> StoreResult<Option<Pending>> {
         if self.rows == 0 {
-            return Ok(());
+            return Ok(None);
         }
         self.buf.push(b']');
-        let json = String::from_utf8(std::mem::take(&mut self.buf)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let capacity = self.buf.capacity();
+        let bytes = std::mem::replace(&mut self.buf, Vec::with_capacity(capacity));
+        let json = String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.rows = 0;
-        tx.execute_raw(Statement::from_sql_and_values(self.backend, self.sql.as_str(), [json.into()])).await?;
-        Ok(())
+        Ok(Some(Pending { sql: self.sql.clone(), backend: self.backend, json }))
+    }
+
+    /// Write the rows collected so far (one statement) and start again.
+    pub(crate) async fn flush(&mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        match self.take()? {
+            Some(p) => p.write(tx).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -204,6 +284,23 @@ mod tests {
 
     const COLS: &[(&str, Ty)] =
         &[("n", Ty::Int), ("t", Ty::Text), ("b", Ty::Bool), ("d", Ty::Date), ("at", Ty::Time), ("x", Ty::Bytes)];
+
+    #[test]
+    fn numbers_and_dates_are_written_as_fmt_writes_them() {
+        for n in [0, 7, -7, 10, 1_234_567_890, i64::MAX, i64::MIN] {
+            let mut buf = Vec::new();
+            write_int(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+        for (y, m, d) in
+            [(1985, 3, 12), (2026, 11, 27), (1, 1, 1), (999, 12, 31), (9999, 12, 31), (10000, 1, 1), (-5, 6, 7)]
+        {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut buf = Vec::new();
+            write_date(&mut buf, date);
+            assert_eq!(String::from_utf8(buf).unwrap(), date.format("%F").to_string());
+        }
+    }
 
     crate::dual_test!(bulk_rows_read_back_as_written, |db: crate::Db| async move {
         let conn = db.raw();

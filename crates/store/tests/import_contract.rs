@@ -261,3 +261,65 @@ jiceng_store::dual_test!(same_named_branches_are_told_apart_by_code, |db: Db| as
     let bad = run(&db, &cli, &file("NOPE9")).await.unwrap();
     assert_eq!(bad.summary.rejected[0].column, "党组织代码");
 });
+
+/// The secondary indexes of the member table, as the schema holds them (SQLite), or their
+/// names (PostgreSQL).
+async fn member_indexes(db: &Db) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.raw().get_database_backend();
+    let sql = match db.backend() {
+        jiceng_store::Backend::Sqlite => {
+            "SELECT sql AS s FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member' AND sql IS NOT NULL ORDER BY name"
+        }
+        _ => "SELECT indexdef AS s FROM pg_indexes WHERE tablename = 'member' ORDER BY indexname",
+    };
+    let rows = db.raw().query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "s").unwrap()).collect()
+}
+
+// Large enough relative to the table that SQLite writes the members without their secondary
+// indexes and rebuilds them before the commit.
+jiceng_store::dual_test!(a_large_import_audits_every_member_and_keeps_the_indexes, |db: Db| async move {
+    let t = tree(&db).await;
+    let indexes = member_indexes(&db).await;
+    assert!(indexes.len() >= 6, "{indexes:?}");
+    let audited = audit::verify(&db).await.unwrap().rows;
+    let mut s = String::from("姓名,公民身份号码,民族,学历,手机号码,人员类别,入党日期,所在党支部\n");
+    let base = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap();
+    let n = 6000u32;
+    let name =
+        |i: u32| format!("王{}", ['伟', '芳', '娜', '秀', '英', '敏', '静', '丽', '强', '磊'][(i % 10) as usize]);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let birth = base + chrono::Days::new(u64::from(i));
+        let id = id_card(&birth.format("%Y%m%d").to_string(), i % 400, i % 2 == 0);
+        let branch = if i % 3 == 0 { "A0102" } else { "A0101" };
+        s.push_str(&format!("{},{id},汉族,高中,139{:08},正式党员,2005-07-01,{branch}\n", name(i), i));
+        ids.push(id);
+    }
+    let applied = run(&db, &Scope::cli(), s.as_bytes()).await.unwrap();
+    assert_eq!(applied.summary.imported, u64::from(n), "{:?}", applied.summary.rejected.first());
+    assert_eq!(member_indexes(&db).await, indexes, "every index is back, as it was");
+    // Found through the rebuilt indexes: by ID number, and by phone.
+    for (i, id) in [(0usize, &ids[0]), (4321, &ids[4321]), (5999, &ids[5999])] {
+        let found = member::list(&db, &Scope::cli(), &MemberFilter { q: Some(id.clone()), ..Default::default() }, 1, 5)
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1, "{id}");
+        assert_eq!(found.items[0].name, name(i as u32));
+        let phone = format!("139{i:08}");
+        let by_phone = member::list(&db, &Scope::cli(), &MemberFilter { q: Some(phone), ..Default::default() }, 1, 5)
+            .await
+            .unwrap();
+        assert_eq!(by_phone.total, 1);
+    }
+    assert_eq!(org::get(&db, &Scope::cli(), &meta(), t.branch12.id).await.unwrap().member_count, 2000);
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+    // One audit record per member and one for the import, chained.
+    let report = audit::verify(&db).await.unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.rows, audited + u64::from(n) + 1);
+    // The same file again changes nothing.
+    let again = run(&db, &Scope::cli(), s.as_bytes()).await.unwrap();
+    assert_eq!((again.summary.imported, again.summary.unchanged), (0, u64::from(n)));
+});

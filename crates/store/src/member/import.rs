@@ -12,15 +12,16 @@ use jiceng_exchange::{MemberRow, ParsedImport, RowError, Warning};
 use jiceng_types::person::{MemberCategory, MemberStatus};
 use jiceng_types::{MemberId, OrgId, Right, Scope};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Statement};
 use serde::Serialize;
 
 use super::model::{Member, MemberRow as StoredRow, ROW_COLUMNS, select_in_scope};
 use crate::audit::{self, Action, Entry};
-use crate::bulk::{Bulk, Ty, Val};
+use crate::bulk::{Bulk, Pending, Ty, Val};
 use crate::error::{StoreError, StoreResult};
 use crate::org::Org;
 use crate::{Db, Meta};
+use tokio::sync::mpsc::Sender;
 
 /// The header of the organization column, for errors found here (the file's own header is used
 /// by the parser for its errors).
@@ -347,6 +348,7 @@ struct Sealed {
     phone_enc: Option<Vec<u8>>,
     phone_idx: Option<String>,
     phone_masked: Option<String>,
+    pinyin: jiceng_types::PinyinKey,
 }
 
 fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow, id_card_idx: &str) -> Sealed {
@@ -358,6 +360,7 @@ fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow, id_card_idx: &str) -
         phone_enc: phone.map(|p| keys.encrypt(p.as_str())),
         phone_idx: phone.map(|p| keys.blind_index(p.as_str())),
         phone_masked: phone.map(|p| p.masked()),
+        pinyin: jiceng_types::PinyinKey::of_person(r.name.as_str()),
     }
 }
 
@@ -451,6 +454,7 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         if big_cache {
             tx.execute_unprepared("PRAGMA cache_size = -524288").await?;
         }
+        let rebuild = MemberIndexes::drop_for(db, &tx, summary.imported).await?;
         let batch = crate::sql::insert_row(
             "import_batch",
             vec![
@@ -469,75 +473,35 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         .returning_col("id")
         .take();
         let batch_id: i64 = tx.query_one(&batch).await?.ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?.try_get("", "id")?;
-        let mut audit = audit::Appender::begin(&tx, scope, meta, summary.imported as usize + summary.updated as usize + 1).await?;
-        let mut deltas: HashMap<OrgId, (Org, i64)> = HashMap::new();
-        let mut members = Bulk::new(&tx, "member", NEW_MEMBER);
+        let audit = audit::Appender::begin(&tx, scope, meta, summary.imported as usize + summary.updated as usize + 1).await?;
         let mut changes_rows = Bulk::new(&tx, "import_change", IMPORT_CHANGE);
         let mut events = Bulk::new(&tx, "member_event", MEMBER_EVENT);
         let by = scope.actor().username.as_str();
-        // New members: ids reserved up front, then chunk by chunk: sealed on all cores, written
-        // (members before the rows that refer to them).
-        let new_items: Vec<(&MemberRow, &str, &Org)> = plan
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                PlanItem::New { row, id_card_idx, org } => Some((row, id_card_idx.as_str(), org)),
-                _ => None,
-            })
-            .collect();
+        // New members: ids reserved up front; a thread seals them and prepares their rows (the
+        // member, its history event, its undo record, its chained audit record) chunk by
+        // chunk, while the rows prepared before are written here.
+        let (new_items, others): (Vec<PlanItem>, Vec<PlanItem>) =
+            plan.items.into_iter().partition(|i| matches!(i, PlanItem::New { .. }));
         let ids = crate::sql::reserve_ids(&tx, "member", new_items.len()).await?;
-        for (chunk, ids) in new_items.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
-            let sealed = crate::crypto::on_all_cores(chunk, |(row, idx, _)| seal_row(keys, row, idx));
-            for (((row, _, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
-                let py = jiceng_types::PinyinKey::of_person(row.name.as_str());
-                members.push(&[
-                    (*id).into(),
-                    org.id.0.into(),
-                    row.name.as_str().into(),
-                    py.full.as_str().into(),
-                    py.initials.as_str().into(),
-                    row.gender.key().into(),
-                    row.ethnicity.into(),
-                    row.birth_date.into(),
-                    row.education.map(|e| e.key()).into(),
-                    row.category.key().into(),
-                    row.admitted_on.into(),
-                    row.regularized_on.into(),
-                    row.post.as_deref().into(),
-                    row.residence.as_deref().into(),
-                    z.id_enc.as_slice().into(),
-                    z.id_idx.as_str().into(),
-                    z.id_masked.as_str().into(),
-                    z.phone_enc.as_deref().into(),
-                    z.phone_idx.as_deref().into(),
-                    z.phone_masked.as_deref().into(),
-                    MemberStatus::Active.key().into(),
-                    false.into(),
-                    now.into(),
-                    now.into(),
-                ])?;
-                deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
-                changes_rows.push(&[batch_id.into(), "member".into(), (*id).into(), Val::Null])?;
-                let detail = serde_json::json!({ "file": file_name, "row": row.excel_row }).to_string();
-                events.push(&[
-                    (*id).into(),
-                    org.id.0.into(),
-                    "imported".into(),
-                    row.admitted_on.into(),
-                    detail.as_str().into(),
-                    by.into(),
-                    now.into(),
-                ])?;
-                audit.push(Entry::new(Action::Create, "member", Some(id.to_string())).in_org(&org.path).changes(serde_json::json!({
-                    "name": { "to": row.name.as_str() }, "id_card": { "to": row.id_card.masked() }, "org": { "to": org.name }, "import_batch": batch_id,
-                })))?;
-            }
-            members.flush(&tx).await?;
-            events.flush(&tx).await?;
-            changes_rows.flush(&tx).await?;
-            audit.flush_if_full(&tx).await?;
+        let job = NewMembers {
+            items: new_items,
+            ids,
+            keys: keys.clone(),
+            backend: tx.get_database_backend(),
+            batch_id,
+            file_name: file_name.to_string(),
+            by: by.to_string(),
+            now,
+        };
+        let (sender, mut prepared) = tokio::sync::mpsc::channel::<Pending>(6);
+        let preparing = std::thread::spawn(move || job.prepare(audit, sender));
+        // Until the thread is done (or failed): either way it drops the sender.
+        while let Some(rows) = prepared.recv().await {
+            rows.write(&tx).await?;
         }
-        for item in &plan.items {
+        let (mut audit, mut deltas) =
+            preparing.join().map_err(|_| StoreError::Corrupt("the import's preparing thread failed".into()))??;
+        for item in &others {
             match item {
                 PlanItem::New { .. } => {}
                 PlanItem::Update { row, org, before, changes } => {
@@ -595,6 +559,7 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
             "file": file_name, "imported": summary.imported, "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected.len(),
         })))?;
         audit.finish(&tx).await?;
+        rebuild.restore(&tx).await?;
         if big_cache {
             tx.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_SIZE)).await?;
         }
@@ -602,6 +567,173 @@ pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &
         Ok(Applied { batch_id, summary })
     })
     .await
+}
+
+/// Imports that add at least this many members, and at least half as many as the member table
+/// holds, write the table without its secondary indexes (SQLite).
+const REBUILD_MIN: u64 = 5000;
+
+/// The member table's secondary indexes, dropped for a large import and built again (by
+/// sorting) before it commits, in the same transaction. Inserting a member touches a random
+/// page of each of the ID, phone and name indexes; building an index once is far cheaper when
+/// the import is large relative to the table (measured in docs/performance.md). Under SQLite's
+/// WAL every reader keeps seeing the indexes until the import commits with them rebuilt. Not on
+/// PostgreSQL, where dropping an index would lock the table against readers.
+struct MemberIndexes {
+    /// The `CREATE INDEX` statements of the dropped indexes, as the schema holds them.
+    dropped: Vec<String>,
+}
+
+impl MemberIndexes {
+    async fn drop_for(db: &Db, tx: &DatabaseTransaction, imported: u64) -> StoreResult<MemberIndexes> {
+        let none = MemberIndexes { dropped: Vec::new() };
+        if db.backend() != crate::Backend::Sqlite || imported < REBUILD_MIN {
+            return Ok(none);
+        }
+        let backend = tx.get_database_backend();
+        let count = tx
+            .query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM member"))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if imported.saturating_mul(2) < u64::try_from(count).unwrap_or(0) {
+            return Ok(none);
+        }
+        let rows = tx
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member' AND sql IS NOT NULL",
+            ))
+            .await?;
+        let mut dropped = Vec::with_capacity(rows.len());
+        for r in rows {
+            let name: String = r.try_get("", "name")?;
+            let sql: String = r.try_get("", "sql")?;
+            tx.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).await?;
+            dropped.push(sql);
+        }
+        // The statement journals of the bulk inserts and the sorts that rebuild the indexes
+        // stay in memory instead of temporary files.
+        // Only a hint: SQLite refuses the change while a temporary table is open, which does not
+        // make the import wrong.
+        if !dropped.is_empty() {
+            let _ = tx.execute_unprepared("PRAGMA temp_store = MEMORY").await;
+        }
+        Ok(MemberIndexes { dropped })
+    }
+
+    /// Build the dropped indexes again.
+    async fn restore(self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        if self.dropped.is_empty() {
+            return Ok(());
+        }
+        for sql in &self.dropped {
+            tx.execute_unprepared(sql).await?;
+        }
+        let _ = tx.execute_unprepared("PRAGMA temp_store = DEFAULT").await;
+        Ok(())
+    }
+}
+
+/// The new members of an import, prepared for writing on a thread of their own.
+struct NewMembers {
+    items: Vec<PlanItem>,
+    ids: Vec<i64>,
+    keys: crate::crypto::FieldKeys,
+    backend: sea_orm::DbBackend,
+    batch_id: i64,
+    file_name: String,
+    by: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// The member rows' changes of organization counts.
+type Deltas = HashMap<OrgId, (Org, i64)>;
+
+impl NewMembers {
+    /// Seal and lay out the rows, [`CHUNK`] members at a time (members before the rows that
+    /// refer to them), sending each statement's rows as soon as they are ready; audit records
+    /// are chained onto `audit`, which comes back with the organization counts' changes.
+    /// On an error the thread stops, which closes `out`: the writer then learns the error
+    /// from the thread's result.
+    fn prepare(self, mut audit: audit::Appender, out: Sender<Pending>) -> StoreResult<(audit::Appender, Deltas)> {
+        let deltas = self.prepare_rows(&mut audit, &out)?;
+        Ok((audit, deltas))
+    }
+
+    fn prepare_rows(&self, audit: &mut audit::Appender, out: &Sender<Pending>) -> StoreResult<Deltas> {
+        let NewMembers { items, ids, keys, backend, batch_id, file_name, by, now } = self;
+        let (batch_id, now) = (*batch_id, *now);
+        let mut members = Bulk::for_backend(*backend, "member", NEW_MEMBER);
+        let mut changes_rows = Bulk::for_backend(*backend, "import_change", IMPORT_CHANGE);
+        let mut events = Bulk::for_backend(*backend, "member_event", MEMBER_EVENT);
+        let mut deltas = Deltas::new();
+        let send = |p: Option<Pending>| -> StoreResult<()> {
+            match p {
+                Some(p) => out.blocking_send(p).map_err(|_| StoreError::Corrupt("the import's writer stopped".into())),
+                None => Ok(()),
+            }
+        };
+        let new_items: Vec<(&MemberRow, &str, &Org)> = items
+            .iter()
+            .filter_map(|i| match i {
+                PlanItem::New { row, id_card_idx, org } => Some((row, id_card_idx.as_str(), org)),
+                _ => None,
+            })
+            .collect();
+        for (chunk, ids) in new_items.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let sealed = crate::crypto::on_all_cores(chunk, |(row, idx, _)| seal_row(keys, row, idx));
+            for (((row, _, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
+                members.push(&[
+                    (*id).into(),
+                    org.id.0.into(),
+                    row.name.as_str().into(),
+                    z.pinyin.full.as_str().into(),
+                    z.pinyin.initials.as_str().into(),
+                    row.gender.key().into(),
+                    row.ethnicity.into(),
+                    row.birth_date.into(),
+                    row.education.map(|e| e.key()).into(),
+                    row.category.key().into(),
+                    row.admitted_on.into(),
+                    row.regularized_on.into(),
+                    row.post.as_deref().into(),
+                    row.residence.as_deref().into(),
+                    z.id_enc.as_slice().into(),
+                    z.id_idx.as_str().into(),
+                    z.id_masked.as_str().into(),
+                    z.phone_enc.as_deref().into(),
+                    z.phone_idx.as_deref().into(),
+                    z.phone_masked.as_deref().into(),
+                    MemberStatus::Active.key().into(),
+                    false.into(),
+                    now.into(),
+                    now.into(),
+                ])?;
+                deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
+                changes_rows.push(&[batch_id.into(), "member".into(), (*id).into(), Val::Null])?;
+                let detail = serde_json::json!({ "file": file_name, "row": row.excel_row }).to_string();
+                events.push(&[
+                    (*id).into(),
+                    org.id.0.into(),
+                    "imported".into(),
+                    row.admitted_on.into(),
+                    detail.as_str().into(),
+                    by.as_str().into(),
+                    now.into(),
+                ])?;
+                audit.push(Entry::new(Action::Create, "member", Some(id.to_string())).in_org(&org.path).changes(serde_json::json!({
+                    "name": { "to": row.name.as_str() }, "id_card": { "to": z.id_masked }, "org": { "to": org.name }, "import_batch": batch_id,
+                })))?;
+            }
+            send(members.take()?)?;
+            send(events.take()?)?;
+            send(changes_rows.take()?)?;
+            send(audit.take_if_full()?)?;
+        }
+        Ok(deltas)
+    }
 }
 
 /// A plan is applied some time after it was worked out (the preview waits for the user). Inside
