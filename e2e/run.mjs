@@ -458,12 +458,13 @@ await test('desktop: a branch secretary takes one person through the 25 steps of
       assert.match(await page.textContent('#next-message'), /材料归档/);
     }
   }
-  // The page proposed each next step itself, except where a half-yearly review it counts as
-  // overdue (the dates are in the past) comes first: steps 4, 5 and 7 were picked; and the
-  // 继续教育考察 (21), a review never proposed before the 转正 application.
+  // The page proposed each next step itself (the filing and the mentor right after the selection,
+  // before any review), except where a half-yearly review it counts as overdue (the dates are in
+  // the past) comes before the candidate: step 7 was picked; and the 继续教育考察 (21), a review
+  // never proposed before the 转正 application.
   const picked = steps.map((s, i) => `${s.n}:${proposed[i]}`).filter((x, i) => !x.endsWith(`:${steps[i].key}`));
-  assert.deepEqual(picked, ['4:activist_review', '5:activist_review', '7:activist_review',
-    '21:regularization_application'], 'the form defaults to the next step');
+  assert.deepEqual(picked, ['7:activist_review', '21:regularization_application'],
+    'the form defaults to the next step');
 
   // The end: every step done, nothing left to record, no violation.
   const states = await page.locator('#timeline li').evaluateAll((ls) => ls.map((l) => l.dataset.state));
