@@ -143,6 +143,9 @@ jiceng_store::dual_test!(the_pipeline_shows_what_is_due_within_the_scope, |db: D
     // Due within 30 days: the fresh applicant's talk (within a month of the application), not
     // the overdue one, not the activist whose review is months away.
     assert_eq!(listed(&app.get("/recruits?soon=1", &county).await), vec![p.fresh]);
+    // The filter still offers every branch with a person when the list is narrowed.
+    let narrowed = app.get("/recruits?soon=1", &county).await;
+    assert_eq!(narrowed.texts("select[name=org] option").len(), 7, "全部, the county, two townships, three branches");
     assert_eq!(r.texts("#soon-count .n"), vec!["1"]);
     assert_eq!(listed(&app.get(&format!("/recruits?q={}", enc("钱")), &county).await), vec![p.fresh]);
     let by_id = format!("/recruits?q={}", id_card("19930303", 3, false));

@@ -366,13 +366,12 @@ pub async fn list(State(state): State<AppState>, me: Me, Query(q): Query<ListQue
         let lines = rows.into_iter().map(|r| Line::of(r, today)).collect();
         return export(&state, &me, &q, org.as_ref(), standing, lines).await;
     }
-    // The branches of the whole scope, also when one organization is chosen.
-    let orgs = match &org {
-        None => org_options(&state, &me, &rows).await?,
-        Some(_) => {
-            let every = recruit::pipeline(&state.db, me.scope(), &PipelineFilter::default()).await?;
-            org_options(&state, &me, &every).await?
-        }
+    // The branches with persons in the whole scope, also when the list is filtered.
+    let orgs = if org.is_none() && !q.overdue_only() && !q.soon_only() && q.search().is_none() {
+        org_options(&state, &me, &rows).await?
+    } else {
+        let every = recruit::pipeline(&state.db, me.scope(), &PipelineFilter::default()).await?;
+        org_options(&state, &me, &every).await?
     };
     let soon = rows.iter().filter(|r| r.due_within(today, SOON_DAYS)).count();
     let lines: Vec<Line> = rows.into_iter().map(|r| Line::of(r, today)).collect();
