@@ -12,6 +12,7 @@ mod m0004_member_status_index;
 mod m0005_org_life;
 mod m0006_recruit;
 mod m0007_recruit_unique_open;
+mod m0008_recruit_member_index;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_org_life::Migration),
             Box::new(m0006_recruit::Migration),
             Box::new(m0007_recruit_unique_open::Migration),
+            Box::new(m0008_recruit_member_index::Migration),
         ]
     }
 
