@@ -476,28 +476,28 @@ pub(crate) fn judge(
     }
 }
 
-/// The unmasked ID-card number or phone of a person in scope (for the 政审 letters and the
-/// files that need it). Needs the reveal right; every reveal is recorded in the audit trail, and
-/// a refusal too.
+/// A person in scope (as [`get`] gives them) with their unmasked ID-card number or phone (for the
+/// 政审 letters and the files that need it; `None` when none is recorded). Needs the reveal
+/// right; every reveal is recorded in the audit trail, and a refusal too.
 pub async fn reveal(
     db: &Db,
     scope: &Scope,
     meta: &Meta,
     id: i64,
     which: crate::member::Sensitive,
-) -> StoreResult<Option<String>> {
+) -> StoreResult<(PersonDetail, Option<String>)> {
     require_read(scope)?;
     if !scope.can(jiceng_types::Right::RevealSensitive) {
         crate::audit::record_denied(db, scope, meta, "recruit_person", Some(id.to_string()), "no_reveal_right").await?;
         return Err(StoreError::forbidden("no_reveal_right", "您没有查看完整证件号码和电话的权限"));
     }
-    let person = get(db, scope, meta, id).await?.person;
-    let Some(plain) = crate::member::unseal(db, "recruit_person", id, which).await? else { return Ok(None) };
+    let detail = get(db, scope, meta, id).await?;
+    let Some(plain) = crate::member::unseal(db, "recruit_person", id, which).await? else { return Ok((detail, None)) };
     let entry = crate::audit::Entry::new(crate::audit::Action::Reveal, "recruit_person", Some(id.to_string()))
-        .in_org(&person.org_path)
+        .in_org(&detail.person.org_path)
         .changes(serde_json::json!({ "field": which.field() }));
     crate::audit::record(db, scope, meta, entry).await?;
-    Ok(Some(plain))
+    Ok((detail, Some(plain)))
 }
 
 /// One person in scope with their steps, the violations in their history and what is due.

@@ -487,8 +487,8 @@ pub async fn reveal(
 ) -> Result<PersonPage, PageError> {
     require_read(&state, &me).await?;
     let which = f.sensitive();
-    let value = recruit::reveal(&state.db, me.scope(), &me.meta, id, which).await?.or(Some("（未登记）".into()));
-    let d = recruit::get(&state.db, me.scope(), &me.meta, id).await?;
+    let (d, value) = recruit::reveal(&state.db, me.scope(), &me.meta, id, which).await?;
+    let value = value.or(Some("（未登记）".into()));
     let mut page = person_page(&state, &me, d, FormState::Fresh(None), Vec::new()).await?;
     match which {
         Sensitive::IdCard => page.revealed_id = value,
