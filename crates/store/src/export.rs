@@ -362,3 +362,30 @@ pub async fn table(
     })
     .await
 }
+
+/// A document generated from one record (a person's 请示, 公示, record sheet …) as an audited
+/// Word file: the caller built `doc` from the record it read within `scope` (`object_type`,
+/// `object_id`, in the organization at `org_path`); this checks the export right, writes the
+/// `.docx` and records the export with the document's `key` and title.
+#[allow(clippy::too_many_arguments)]
+pub async fn document(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    object_type: &'static str,
+    object_id: i64,
+    org_path: &jiceng_types::OrgPath,
+    key: &str,
+    doc: &jiceng_exchange::docx::Document,
+) -> StoreResult<Vec<u8>> {
+    audit::recording_denial(db, scope, meta, object_type, Some(object_id.to_string()), async {
+        require(scope, Right::ReadMembers)?;
+        let bytes = jiceng_exchange::docx::write_docx(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let entry = Entry::new(Action::Export, object_type, Some(object_id.to_string()))
+            .in_org(org_path)
+            .changes(serde_json::json!({ "document": key, "title": doc.title, "format": "docx" }));
+        audit::record(db, scope, meta, entry).await?;
+        Ok(bytes)
+    })
+    .await
+}

@@ -8,16 +8,15 @@
 //! names; the printable page renders it with the `recruits/document.html` template and the
 //! download with `jiceng_exchange::docx::write_docx`. Reading a document needs what the person's
 //! page needs (and a person outside the caller's scope is not found); the `.docx` download is an
-//! export: it needs `Right::Export` and is written to the audit trail.
+//! export (`jiceng_store::export::document`): it needs `Right::Export` and is written to the audit trail.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use jiceng_exchange::docx::{Block, Document, write_docx};
+use jiceng_exchange::docx::{Block, Document};
 use jiceng_rules::recruit::Step;
-use jiceng_store::audit::{self, Action, Entry};
 use jiceng_store::org;
 use jiceng_store::recruit::{self, Person, PersonDetail};
 use jiceng_types::{OrgKind, Right};
@@ -287,18 +286,22 @@ pub async fn docx(
     PagePath((id, key)): PagePath<(i64, String)>,
 ) -> Result<Response, PageError> {
     require_read(&state, &me).await?;
-    if !me.scope().can(Right::Export) {
-        return Err(super::deny(&state, &me, "recruit_person", "no_export_right", "您没有导出文书的权限").await);
-    }
     let (d, kind, doc) = match prepare(&state, &me, id, &key).await? {
         Ok(v) => v,
         Err(missing) => return Ok(missing),
     };
-    let bytes = write_docx(&doc).map_err(|e| jiceng_store::StoreError::Corrupt(e.to_string()))?;
-    let entry = Entry::new(Action::Export, "recruit_person", Some(id.to_string()))
-        .in_org(&d.person.org_path)
-        .changes(serde_json::json!({ "document": kind.key(), "title": doc.title, "format": "docx" }));
-    audit::record(&state.db, me.scope(), &me.meta, entry).await?;
+    let p = &d.person;
+    let bytes = jiceng_store::export::document(
+        &state.db,
+        me.scope(),
+        &me.meta,
+        "recruit_person",
+        id,
+        &p.org_path,
+        kind.key(),
+        &doc,
+    )
+    .await?;
     let name =
         if doc.title.contains(&d.person.name) { doc.title.clone() } else { format!("{}-{}", d.person.name, doc.title) };
     Ok(super::files::named(bytes, &format!("{name}.docx"), &format!("recruit-{id}-{}.docx", kind.key()), DOCX))
