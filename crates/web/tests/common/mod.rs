@@ -243,8 +243,9 @@ pub async fn add_member(db: &Db, org: OrgId, name: &str, seq: u32) {
     jiceng_store::member::create(db, &Scope::cli(), &meta(), m.parse(today()).unwrap()).await.unwrap();
 }
 
+/// Today in China, as the application counts days (after 16:00 UTC it is already tomorrow).
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    jiceng_types::date::today_china()
 }
 
 pub fn meta() -> Meta {
