@@ -37,7 +37,7 @@ pub async fn load_if_empty(db: &Db, s: ScaleArg, seed: u64, password: Option<Str
     if let Err(e) = jiceng_types::PasswordPolicy::default().check(&password, "") {
         anyhow::bail!("演示密码不符合密码规则：{}", e.message);
     }
-    let today = chrono::Utc::now().date_naive();
+    let today = jiceng_types::date::today_china();
     let county = jiceng_synth::generate(scale(s), seed, today);
     let generated = started.elapsed();
     match jiceng_synth::load(db, &county, &password).await {

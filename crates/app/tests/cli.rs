@@ -198,7 +198,7 @@ fn check_prints_the_findings_of_organizational_life() {
     let d = Dir::new("check");
     let o = jiceng(&["demo", "--scale", "tiny", "--password", PASSWORD], &d.0);
     assert!(o.status.success(), "{}", text(&o));
-    let today = chrono::Utc::now().date_naive();
+    let today = jiceng_types::date::today_china();
     let from = (today - chrono::Duration::days(365)).to_string();
     let to = today.to_string();
     let o = jiceng(&["check", "--from", &from, "--to", &to, "--format", "json"], &d.0);

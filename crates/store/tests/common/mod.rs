@@ -9,7 +9,7 @@ use jiceng_types::{OrgId, Scope};
 pub use jiceng_store::org::Org;
 
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    jiceng_types::date::today_china()
 }
 
 pub fn meta() -> Meta {
