@@ -37,8 +37,10 @@ pub use meeting::{
     MeetingRow, StudyItemRow, import_meetings, import_study_items, meeting_template, parse_meetings, parse_study_items,
     study_item_template,
 };
-pub use member::{ImportOptions, MemberRow, import_members, member_template, parse_members, parse_members_owned};
+pub use member::{
+    ImportOptions, MemberRow, import_members, member_template, parse_members, parse_members_owned, stream_members,
+};
 pub use org::{OrgRow, import_orgs, org_template, parse_orgs};
-pub use read::{Limits, ReadError, Table, read_table};
+pub use read::{Limits, ReadError, Table, read_table, stream_rows};
 pub use template::EXPLANATION_SHEET;
 pub use write::{ColumnKind, ColumnSpec, SheetSpec, WriteError, write_csv, write_xlsx};

@@ -96,6 +96,11 @@ pub fn header_key(text: &str) -> String {
     out
 }
 
+/// The warning about cells beyond the column limit.
+pub fn dropped_cells_warning(count: u64) -> Warning {
+    Warning::column("", format!("有{count}个单元格位于允许读取的最右列之外，已忽略"))
+}
+
 /// Find the header row and map the columns.
 ///
 /// Unknown and repeated columns become warnings; missing required columns are an error naming
@@ -152,8 +157,7 @@ pub fn map_columns(table: &Table, defs: &[ColumnDef]) -> Result<(ColumnMap, Vec<
         return Err(ImportError::MissingColumns(missing));
     }
     if table.dropped_cells > 0 {
-        warnings
-            .push(Warning::column("", format!("有{}个单元格位于允许读取的最右列之外，已忽略", table.dropped_cells)));
+        warnings.push(dropped_cells_warning(table.dropped_cells));
     }
     let map = ColumnMap { header_row: header.excel_row, data_start: header_index + 1, positions, headers };
     Ok((map, warnings))

@@ -10,7 +10,7 @@ mod fields;
 
 use serde::Serialize;
 
-pub use columns::{ColumnDef, ColumnMap, HEADER_SEARCH_ROWS, header_key, map_columns};
+pub use columns::{ColumnDef, ColumnMap, HEADER_SEARCH_ROWS, dropped_cells_warning, header_key, map_columns};
 pub(crate) use fields::{DateValue, RowContext};
 
 use crate::read::ReadError;

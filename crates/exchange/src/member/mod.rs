@@ -20,7 +20,10 @@ use serde::Serialize;
 
 use self::columns::*;
 use crate::cell::Cell;
-use crate::import::{ColumnMap, DateValue, ImportError, ParsedImport, RowContext, Warning, map_columns};
+use crate::import::{
+    ColumnMap, DateValue, HEADER_SEARCH_ROWS, ImportError, ParsedImport, RowContext, Warning, dropped_cells_warning,
+    map_columns,
+};
 use crate::read::{Limits, Row, Table, read_table};
 use crate::write::{ColumnSpec, SheetSpec, WriteError};
 
@@ -116,40 +119,125 @@ pub fn parse_members_owned(table: Table, options: &ImportOptions) -> Result<Pars
 fn validate<R: Borrow<Row>>(
     map: &ColumnMap,
     table_rows: impl ExactSizeIterator<Item = R>,
-    mut warnings: Vec<Warning>,
+    warnings: Vec<Warning>,
     options: &ImportOptions,
 ) -> ParsedImport<MemberRow> {
-    let mut rows = Vec::with_capacity(table_rows.len());
-    let mut rejected = Vec::new();
-    // Keyed by the 18 bytes themselves: no allocation per row.
-    let mut seen: HashMap<[u8; 18], u32> = HashMap::with_capacity(table_rows.len());
+    let mut out = ParsedImport { rows: Vec::with_capacity(table_rows.len()), rejected: Vec::new(), warnings };
+    let mut v = Validator::new(options, table_rows.len());
     for row in table_rows {
-        let row = row.borrow();
+        v.row(map, row.borrow(), &mut out);
+    }
+    out.rows.shrink_to_fit();
+    out
+}
+
+/// The checks of one row after another, with what they need to remember (the ID numbers seen).
+struct Validator {
+    today: NaiveDate,
+    // Keyed by the 18 bytes themselves: no allocation per row.
+    seen: HashMap<[u8; 18], u32>,
+}
+
+impl Validator {
+    fn new(options: &ImportOptions, rows: usize) -> Self {
+        Validator { today: options.today, seen: HashMap::with_capacity(rows) }
+    }
+
+    /// Check one row: a valid row goes to `out.rows`, the problems of another to `out.rejected`.
+    fn row(&mut self, map: &ColumnMap, row: &Row, out: &mut ParsedImport<MemberRow>) {
         if map.is_blank(row) {
-            continue;
+            return;
         }
         if is_example(map, row) {
-            warnings.push(Warning::cell(row.excel_row, map.header(ID_CARD), "模板中的示例行，已跳过"));
-            continue;
+            out.warnings.push(Warning::cell(row.excel_row, map.header(ID_CARD), "模板中的示例行，已跳过"));
+            return;
         }
-        let mut ctx = RowContext::new(row, map, options.today);
+        let mut ctx = RowContext::new(row, map, self.today);
         let parsed = parse_row(&mut ctx);
         if let Some(key) = parsed.as_ref().and_then(|m| <[u8; 18]>::try_from(m.id_card.as_str().as_bytes()).ok()) {
-            match seen.entry(key) {
+            match self.seen.entry(key) {
                 Entry::Occupied(first) => ctx.err(ID_CARD, format!("与第{}行的身份证号重复", first.get())),
                 Entry::Vacant(v) => {
                     v.insert(row.excel_row);
                 }
             }
         }
-        warnings.append(&mut ctx.warnings);
+        out.warnings.append(&mut ctx.warnings);
         match parsed {
-            Some(m) if ctx.errors.is_empty() => rows.push(m),
-            _ => rejected.append(&mut ctx.errors),
+            Some(m) if ctx.errors.is_empty() => out.rows.push(m),
+            _ => out.rejected.append(&mut ctx.errors),
         }
     }
-    rows.shrink_to_fit();
-    ParsedImport { rows, rejected, warnings }
+}
+
+/// Like [`import_members`], but the checked rows are handed to `emit` in chunks of about
+/// `chunk` rows while the file is still being read (see [`crate::read::stream_rows`]), so that
+/// they can be stored meanwhile. Together the chunks hold what [`import_members`] gives, in the
+/// same order (the column warnings come with the first chunk; the count of cells beyond the
+/// column limit with the last). `emit` also gets the number of rows the sheet declares (a
+/// hint), and returns false to stop. An `.xlsx` whose rows are out of order gives
+/// `ImportError::Read(ReadError::Unordered)`: import it with [`import_members`].
+pub fn stream_members(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+    options: &ImportOptions,
+    chunk: usize,
+    mut emit: impl FnMut(ParsedImport<MemberRow>, usize) -> bool,
+) -> Result<(), ImportError> {
+    let chunk = chunk.max(1);
+    let empty = || ParsedImport { rows: Vec::with_capacity(chunk + 1000), rejected: Vec::new(), warnings: Vec::new() };
+    let mut head: Vec<Row> = Vec::new();
+    let mut mapped: Option<ColumnMap> = None;
+    let mut validator = Validator::new(options, 0);
+    let mut out = empty();
+    let mut failed: Option<ImportError> = None;
+    let mut hint = 0;
+    // Map the columns on the first rows, then check the rows after the header.
+    let start = |head: &mut Vec<Row>, out: &mut ParsedImport<MemberRow>, v: &mut Validator| {
+        let table = Table { sheet_name: String::new(), rows: std::mem::take(head), dropped_cells: 0 };
+        let (map, warnings) = map_columns(&table, COLUMNS)?;
+        out.warnings.extend(warnings);
+        for row in &table.rows[map.data_start..] {
+            v.row(&map, row, out);
+        }
+        Ok::<ColumnMap, ImportError>(map)
+    };
+    let dropped = crate::read::stream_rows(bytes, file_name, limits, |rows, declared| {
+        hint = declared;
+        match &mapped {
+            Some(map) => {
+                for row in &rows {
+                    validator.row(map, row, &mut out);
+                }
+            }
+            None => {
+                head.extend(rows);
+                if head.len() < HEADER_SEARCH_ROWS {
+                    return true;
+                }
+                match start(&mut head, &mut out, &mut validator) {
+                    Ok(map) => mapped = Some(map),
+                    Err(e) => {
+                        failed = Some(e);
+                        return false;
+                    }
+                }
+            }
+        }
+        if out.rows.len() >= chunk { emit(std::mem::replace(&mut out, empty()), hint) } else { true }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if mapped.is_none() {
+        start(&mut head, &mut out, &mut validator)?;
+    }
+    if dropped > 0 {
+        out.warnings.push(dropped_cells_warning(dropped));
+    }
+    emit(out, hint);
+    Ok(())
 }
 
 fn is_example(map: &ColumnMap, row: &Row) -> bool {

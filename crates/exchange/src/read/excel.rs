@@ -9,7 +9,7 @@ use std::io::Cursor;
 use calamine::{Data, DataRef, Reader, SheetType, Xls, XlsError, Xlsx, XlsxError, open_workbook_from_rs};
 use chrono::NaiveDate;
 
-use super::{Limits, ReadError, Table, TableBuilder};
+use super::{Limits, ReadError, Row, Table, TableBuilder};
 use crate::cell::Cell;
 
 /// Read a zip-based workbook (its central directory already checked).
@@ -23,6 +23,70 @@ pub(super) fn read_xlsx(bytes: &[u8], sheet: Option<&str>, limits: &Limits) -> R
         builder.put(row, col, from_data_ref(cell.get_value()))?;
     }
     builder.finish()
+}
+
+/// Stream a zip-based workbook's first worksheet (see [`super::stream_rows`]): finished rows go
+/// to `each` in batches of [`super::BATCH`], each with the number of rows the sheet declares,
+/// until it returns false. Returns how many cells lay beyond the column limit.
+pub(super) fn stream_xlsx(
+    bytes: &[u8],
+    limits: &Limits,
+    each: &mut dyn FnMut(Vec<Row>, usize) -> bool,
+) -> Result<u64, ReadError> {
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let name = pick_sheet(wb.sheets_metadata(), None)?;
+    let mut cells = wb.worksheet_cells_reader(&name).map_err(xlsx_error)?;
+    let hint = cells.dimensions().end.0 as usize + 1;
+    let mut batch: Vec<Row> = Vec::with_capacity(super::BATCH);
+    let mut current: Option<Row> = None;
+    let (mut count, mut dropped) = (0u32, 0u64);
+    while let Some(cell) = cells.next_cell().map_err(xlsx_error)? {
+        let (row, col) = cell.get_position();
+        let value = from_data_ref(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        if col >= limits.max_columns {
+            dropped += 1;
+            continue;
+        }
+        let excel_row = row.saturating_add(1);
+        match current.as_ref().map(|r| r.excel_row) {
+            Some(r) if r == excel_row => {}
+            // A row that comes back after a later one (hand-made files): the rows handed over
+            // cannot be taken back; the caller reads the file as a whole instead.
+            Some(r) if r > excel_row => return Err(ReadError::Unordered),
+            _ => {
+                let width = current.as_ref().map_or(0, |r| r.cells.len());
+                if let Some(done) = current.take() {
+                    batch.push(done);
+                    if batch.len() >= super::BATCH
+                        && !each(std::mem::replace(&mut batch, Vec::with_capacity(super::BATCH)), hint)
+                    {
+                        return Ok(dropped);
+                    }
+                }
+                count += 1;
+                if count > limits.max_rows {
+                    return Err(ReadError::TooManyRows { limit: limits.max_rows });
+                }
+                current = Some(Row { excel_row, cells: Vec::with_capacity(width) });
+            }
+        }
+        if let Some(r) = current.as_mut() {
+            let col = col as usize;
+            if r.cells.len() <= col {
+                r.cells.resize(col + 1, Cell::Empty);
+            }
+            r.cells[col] = value;
+        }
+    }
+    batch.extend(current);
+    if count == 0 {
+        return Err(ReadError::NoData);
+    }
+    each(batch, hint);
+    Ok(dropped)
 }
 
 /// Read an OLE compound file: a `.xls` workbook, or an encrypted `.xlsx` (which Office wraps in

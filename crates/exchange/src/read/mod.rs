@@ -117,6 +117,10 @@ pub enum ReadError {
     /// The workbook has no worksheet, or the sheet has no data.
     #[error("工作表中没有数据")]
     NoData,
+    /// A row of the sheet came after a later one, which only [`stream_rows`] cannot take (the
+    /// whole-file reader puts such rows in order).
+    #[error("工作表中的行顺序异常，请用 Excel 打开后另存为 .xlsx 再导入")]
+    Unordered,
 }
 
 impl ReadError {
@@ -133,6 +137,7 @@ impl ReadError {
             ReadError::XlsTooLarge => "xls_too_large",
             ReadError::SheetNotFound(_) => "sheet_not_found",
             ReadError::NoData => "no_data",
+            ReadError::Unordered => "unordered_rows",
         }
     }
 }
@@ -169,6 +174,39 @@ pub fn read_sheet(bytes: &[u8], file_name: &str, sheet: Option<&str>, limits: &L
             csv::read_csv(bytes, stem, limits)
         }
         _ => Err(ReadError::NotSpreadsheet),
+    }
+}
+
+/// Rows handed over at a time by [`stream_rows`].
+const BATCH: usize = 1000;
+
+/// Read the first worksheet like [`read_table`], but hand its non-empty rows over in order, in
+/// batches, as an `.xlsx` is unpacked and parsed, so that the caller (on a thread of its own)
+/// can check and store the first rows while the rest is still being read. `each` gets a
+/// batch and the number of rows the sheet declares (a hint), and returns false to stop. Returns
+/// how many cells lay beyond the column limit. An `.xlsx` whose rows are out of order gives
+/// [`ReadError::Unordered`] (after some batches may have been handed over): read it with
+/// [`read_table`] instead. Other formats are read whole first.
+pub fn stream_rows(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+    mut each: impl FnMut(Vec<Row>, usize) -> bool,
+) -> Result<u64, ReadError> {
+    if !bytes.is_empty() && bytes.len() as u64 <= limits.max_file_bytes && bytes.starts_with(b"PK\x03\x04") {
+        guard::check_zip(bytes, limits)?;
+        let each: &mut dyn FnMut(Vec<Row>, usize) -> bool = &mut each;
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| excel::stream_xlsx(bytes, limits, each)))
+            .unwrap_or(Err(ReadError::Damaged));
+    }
+    let table = read_table(bytes, file_name, limits)?;
+    let hint = table.rows.len();
+    let mut rows = table.rows.into_iter();
+    loop {
+        let batch: Vec<Row> = rows.by_ref().take(BATCH).collect();
+        if batch.is_empty() || !each(batch, hint) {
+            return Ok(table.dropped_cells);
+        }
     }
 }
 
