@@ -62,7 +62,20 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
     };
     let limits = cli_limits();
     let options = ImportOptions::default();
-    let summary: Summary = if kind == "members" {
+    let summary: Summary = if kind == "members" && !dry_run {
+        let started = std::time::Instant::now();
+        match import_members_streaming(&db, &scope, &meta, bytes, &name, within.as_ref()).await? {
+            Streamed::Done(summary) => {
+                tracing::debug!(ms = started.elapsed().as_millis(), "import: committed while reading");
+                summary
+            }
+            Streamed::Unreadable(e) => {
+                eprintln!("错误：{e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    } else if kind == "members" {
+        let started = std::time::Instant::now();
         let parsed = match jiceng_exchange::import_members(&bytes, &name, &limits, &options) {
             Ok(p) => p,
             Err(e) => {
@@ -70,16 +83,20 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         };
+        tracing::debug!(rows = parsed.rows.len(), ms = started.elapsed().as_millis(), "import: file read and checked");
         let plan = member_import::plan(&db, &scope, parsed, within.as_ref())
             .await
             .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+        tracing::debug!(ms = started.elapsed().as_millis(), "import: matched");
         if dry_run {
             plan.summary()
         } else {
-            member_import::apply(&db, &scope, &meta, plan, &name)
+            let applied = member_import::apply(&db, &scope, &meta, plan, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!(describe(&e)))?
-                .summary
+                .summary;
+            tracing::debug!(ms = started.elapsed().as_millis(), "import: committed");
+            applied
         }
     } else if kind == "meetings" || kind == "study_items" {
         let outcome = if kind == "meetings" {
@@ -127,6 +144,67 @@ pub async fn import(cmd: ImportCmd) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if summary.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// How a streamed member import ended.
+enum Streamed {
+    /// Committed.
+    Done(Summary),
+    /// The file could not be read (nothing was imported).
+    Unreadable(jiceng_exchange::ImportError),
+}
+
+/// `jiceng import members` without `--dry-run`: the roster is read on a thread of its own and
+/// each part is checked, matched and written while the next is being read, all in one
+/// transaction (see `member_import::import_streaming`). A workbook whose rows are out of order
+/// cannot be streamed; it is read whole and imported the usual way.
+async fn import_members_streaming(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    bytes: Vec<u8>,
+    name: &str,
+    within: Option<&org::Org>,
+) -> anyhow::Result<Streamed> {
+    use jiceng_exchange::{ImportError, ReadError};
+    use member_import::Feed;
+    let (feed, parts) = tokio::sync::mpsc::channel::<Feed>(4);
+    let file_name = name.to_string();
+    let reader = std::thread::spawn(move || {
+        let read = jiceng_exchange::stream_members(
+            &bytes,
+            &file_name,
+            &cli_limits(),
+            &ImportOptions::default(),
+            member_import::FEED_ROWS,
+            |parsed, hint| feed.blocking_send(Feed::Rows(parsed, hint)).is_ok(),
+        );
+        if read.is_ok() {
+            // If the import has stopped already, it reports why.
+            let _ = feed.blocking_send(Feed::End);
+        }
+        (bytes, read)
+    });
+    let applied = member_import::import_streaming(db, scope, meta, within, name, parts).await;
+    let (bytes, read) = reader.join().map_err(|_| anyhow::anyhow!("读取文件的线程意外中止"))?;
+    match read {
+        Err(ImportError::Read(ReadError::Unordered)) => {
+            let parsed = match jiceng_exchange::import_members(&bytes, name, &cli_limits(), &ImportOptions::default()) {
+                Ok(p) => p,
+                Err(e) => return Ok(Streamed::Unreadable(e)),
+            };
+            let plan =
+                member_import::plan(db, scope, parsed, within).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            let applied =
+                member_import::apply(db, scope, meta, plan, name).await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            Ok(Streamed::Done(applied.summary))
+        }
+        Err(e) => Ok(Streamed::Unreadable(e)),
+        Ok(()) => match applied.map_err(|e| anyhow::anyhow!(describe(&e)))? {
+            Some(applied) => Ok(Streamed::Done(applied.summary)),
+            None => Err(anyhow::anyhow!("文件未读完，没有导入任何数据")),
+        },
+    }
 }
 
 /// Run an export command.

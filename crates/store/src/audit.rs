@@ -468,30 +468,46 @@ pub(crate) struct Appender {
     meta: Meta,
     at: DateTime<Utc>,
     seq: i64,
-    last: i64,
+    /// The last reserved id (`None`: not counted in advance, see [`Appender::begin_open`]).
+    last: Option<i64>,
+    /// How many records the trail held before this appender reserved its own.
+    before: i64,
     prev: String,
     rows: Bulk,
 }
 
+/// The columns of each record.
 const AUDIT_COLUMNS: &[(&str, Ty)] = &[
     ("id", Ty::Int),
-    ("at", Ty::Time),
-    ("user_id", Ty::Int),
-    ("username", Ty::Text),
-    ("role", Ty::Text),
-    ("org_id", Ty::Int),
     ("org_path", Ty::Text),
     ("action", Ty::Text),
     ("object_type", Ty::Text),
     ("object_id", Ty::Text),
     ("changes", Ty::Text),
-    ("client_addr", Ty::Text),
-    ("request_id", Ty::Text),
     ("prev_hash", Ty::Text),
     ("hash", Ty::Text),
 ];
 
+/// The columns one appender writes alike into all its records (one time, one actor, one request).
+const AUDIT_FIXED: &[(&str, Ty)] = &[
+    ("at", Ty::Time),
+    ("user_id", Ty::Int),
+    ("username", Ty::Text),
+    ("role", Ty::Text),
+    ("org_id", Ty::Int),
+    ("client_addr", Ty::Text),
+    ("request_id", Ty::Text),
+];
+
 impl Appender {
+    /// Lock the head of the chain for records not counted in advance (a streamed import): the
+    /// head gets its length at [`Appender::finish`]. Under the lock nobody else appends.
+    pub(crate) async fn begin_open(tx: &DatabaseTransaction, scope: &Scope, meta: &Meta) -> StoreResult<Appender> {
+        let mut a = Appender::begin(tx, scope, meta, 0).await?;
+        a.last = None;
+        Ok(a)
+    }
+
     /// Reserve `count` records at the head of the chain.
     pub(crate) async fn begin(
         tx: &DatabaseTransaction,
@@ -514,61 +530,89 @@ impl Appender {
         let row = tx.query_one(&stmt).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
         let head = Head::from_query_result(&row, "")?;
         let actor = scope.actor();
+        let user_id = actor.user_id.map(|u| u.0);
+        // As `Who::from` attributes it.
+        let role = actor.role.map(|r| r.key()).unwrap_or("cli");
+        let org_id = actor.org_id.map(|o| o.0);
+        let at = crate::now();
+        let rows = Bulk::new(tx, "audit_log", AUDIT_COLUMNS).with_fixed(
+            AUDIT_FIXED,
+            &[
+                at.into(),
+                user_id.into(),
+                actor.username.as_str().into(),
+                role.into(),
+                org_id.into(),
+                meta.client_addr.as_str().into(),
+                meta.request_id.as_str().into(),
+            ],
+        )?;
         Ok(Appender {
-            user_id: actor.user_id.map(|u| u.0),
+            user_id,
             username: actor.username.clone(),
-            // As `Who::from` attributes it.
-            role: actor.role.map(|r| r.key()).unwrap_or("cli"),
-            org_id: actor.org_id.map(|o| o.0),
+            role,
+            org_id,
             meta: meta.clone(),
-            at: crate::now(),
+            at,
             seq: head.seq - n,
-            last: head.seq,
+            last: Some(head.seq),
+            before: head.seq - n,
             prev: head.last_hash,
-            rows: Bulk::new(tx, "audit_log", AUDIT_COLUMNS),
+            rows,
         })
+    }
+
+    /// How many records the trail held before this appender's, as [`head_seq`] counts them:
+    /// read under the appender's lock on the head, so no other change can come in between.
+    pub(crate) fn recorded_before(&self) -> i64 {
+        self.before
     }
 
     /// Chain one more record.
     pub(crate) fn push(&mut self, entry: Entry) -> StoreResult<()> {
-        if self.seq >= self.last {
-            return Err(StoreError::Corrupt("more audit records than announced".into()));
-        }
-        self.seq += 1;
         let changes =
             if serde_json::Value::is_null(&entry.changes) { "{}".to_string() } else { entry.changes.to_string() };
         let org_path = entry.org_path.as_ref().map(|p| p.as_str());
-        let user_id = self.user_id;
+        self.push_text(entry.action, entry.object_type, entry.object_id.as_deref(), org_path, &changes)
+    }
+
+    /// Chain one more record whose changes are already JSON text (an import writes many records
+    /// of one shape, and builds their text directly).
+    pub(crate) fn push_text(
+        &mut self,
+        action: Action,
+        object_type: &'static str,
+        object_id: Option<&str>,
+        org_path: Option<&str>,
+        changes: &str,
+    ) -> StoreResult<()> {
+        if self.last.is_some_and(|last| self.seq >= last) {
+            return Err(StoreError::Corrupt("more audit records than announced".into()));
+        }
+        self.seq += 1;
         let hash = row_hash(
             self.seq,
             &self.at,
-            user_id,
+            self.user_id,
             &self.username,
             self.role,
             self.org_id,
             org_path,
-            entry.action.key(),
-            entry.object_type,
-            entry.object_id.as_deref(),
-            &changes,
+            action.key(),
+            object_type,
+            object_id,
+            changes,
             &self.meta.client_addr,
             &self.meta.request_id,
             &self.prev,
         );
         self.rows.push(&[
             self.seq.into(),
-            self.at.into(),
-            user_id.into(),
-            self.username.as_str().into(),
-            self.role.into(),
-            self.org_id.into(),
             org_path.into(),
-            entry.action.key().into(),
-            entry.object_type.into(),
-            entry.object_id.as_deref().into(),
-            changes.as_str().into(),
-            self.meta.client_addr.as_str().into(),
-            self.meta.request_id.as_str().into(),
+            action.key().into(),
+            object_type.into(),
+            object_id.into(),
+            changes.into(),
             self.prev.as_str().into(),
             hash.as_str().into(),
         ])?;
@@ -587,20 +631,33 @@ impl Appender {
     /// The collected records once there are enough of them for one statement, to be written
     /// (before any later ones) by the caller.
     pub(crate) fn take_if_full(&mut self) -> StoreResult<Option<Pending>> {
-        if self.rows.pending() >= 1000 { self.rows.take() } else { Ok(None) }
+        if self.rows.pending() >= 5000 { self.rows.take() } else { Ok(None) }
     }
 
     /// Write the rest and move the head's hash to the last record.
     pub(crate) async fn finish(mut self, tx: &DatabaseTransaction) -> StoreResult<()> {
-        if self.seq != self.last {
+        if self.last.is_some_and(|last| self.seq != last) {
             return Err(StoreError::Corrupt("fewer audit records than announced".into()));
         }
         self.rows.flush(tx).await?;
-        let update =
-            Query::update().table("audit_head").value("last_hash", self.prev).and_where(Expr::col("id").eq(1)).take();
+        let update = Query::update()
+            .table("audit_head")
+            .value("seq", self.seq)
+            .value("last_hash", self.prev)
+            .and_where(Expr::col("id").eq(1))
+            .take();
         tx.execute(&update).await?;
         Ok(())
     }
+}
+
+/// How many records the trail holds. Every change is recorded in its own transaction, so an
+/// unchanged count means nothing has changed since it was read (the converse does not hold: a
+/// refusal or an export is recorded too).
+pub(crate) async fn head_seq<C: ConnectionTrait>(conn: &C) -> StoreResult<i64> {
+    let q = Query::select().column("seq").from("audit_head").and_where(Expr::col("id").eq(1)).take();
+    let row = conn.query_one(&q).await?.ok_or_else(|| StoreError::Corrupt("audit_head missing".into()))?;
+    Ok(row.try_get("", "seq")?)
 }
 
 /// Record a refused action in its own transaction (the refused change itself was rolled back).

@@ -92,9 +92,35 @@ impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
     }
 }
 
+impl Val<'_> {
+    /// The value as a bound statement parameter of this column type (typed, also when null).
+    fn param(&self, ty: Ty) -> sea_orm::Value {
+        use sea_orm::Value as V;
+        match (*self, ty) {
+            (Val::Int(n), _) => V::BigInt(Some(n)),
+            (Val::Text(t), _) => V::String(Some(t.to_string())),
+            (Val::Bool(b), _) => V::Bool(Some(b)),
+            (Val::Date(d), _) => V::ChronoDate(Some(d)),
+            (Val::Time(t), _) => V::ChronoDateTimeUtc(Some(t)),
+            (Val::Bytes(b), _) => V::Bytes(Some(b.to_vec())),
+            (Val::Null, Ty::Int) => V::BigInt(None),
+            (Val::Null, Ty::Text) => V::String(None),
+            (Val::Null, Ty::Bool) => V::Bool(None),
+            (Val::Null, Ty::Date) => V::ChronoDate(None),
+            (Val::Null, Ty::Time) => V::ChronoDateTimeUtc(None),
+            (Val::Null, Ty::Bytes) => V::Bytes(None),
+        }
+    }
+}
+
 /// Rows for one table, collected as JSON and written by [`Bulk::flush`].
 pub(crate) struct Bulk {
+    table: &'static str,
     columns: &'static [(&'static str, Ty)],
+    /// Columns with one value for every row, bound once per statement instead of repeated in
+    /// every row ([`Bulk::with_fixed`]).
+    fixed: &'static [(&'static str, Ty)],
+    fixed_values: Arc<[sea_orm::Value]>,
     sql: Arc<str>,
     backend: DbBackend,
     buf: Vec<u8>,
@@ -148,30 +174,28 @@ pub(crate) struct Pending {
     sql: Arc<str>,
     backend: DbBackend,
     json: String,
+    fixed: Arc<[sea_orm::Value]>,
 }
 
 impl Pending {
     /// Write the rows (one statement).
     pub(crate) async fn write(self, tx: &DatabaseTransaction) -> StoreResult<()> {
-        tx.execute_raw(Statement::from_sql_and_values(self.backend, &*self.sql, [self.json.into()])).await?;
+        let mut values = Vec::with_capacity(1 + self.fixed.len());
+        values.push(self.json.into());
+        values.extend(self.fixed.iter().cloned());
+        tx.execute_raw(Statement::from_sql_and_values(self.backend, &*self.sql, values)).await?;
         Ok(())
     }
 }
 
-impl Bulk {
-    /// Rows of `table` with these columns, for the transaction's database.
-    pub(crate) fn new(tx: &DatabaseTransaction, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
-        Bulk::for_backend(tx.get_database_backend(), table, columns)
-    }
-
-    /// Rows of `table` with these columns, for a database of this kind (rows collected away
-    /// from the transaction, see [`Pending`]).
-    pub(crate) fn for_backend(backend: DbBackend, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
-        let names: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-        let values: Vec<String> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, (_, ty))| match backend {
+/// `SELECT <the columns from each JSON row>, <the fixed parameters> FROM <the rows>`, the
+/// rows being the statement's first parameter.
+fn select_rows(backend: DbBackend, columns: &[(&str, Ty)], fixed: &[(&str, Ty)]) -> String {
+    let mut values: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (c, ty))| {
+            let v = match backend {
                 DbBackend::Postgres => match ty {
                     Ty::Int => format!("(e->>{i})::bigint"),
                     Ty::Text => format!("e->>{i}"),
@@ -184,21 +208,58 @@ impl Bulk {
                     Ty::Bytes => format!("unhex(value->>{i})"),
                     _ => format!("value->>{i}"),
                 },
-            })
-            .collect();
-        let sql = match backend {
-            DbBackend::Postgres => format!(
-                "INSERT INTO \"{table}\" ({}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS e",
-                names.join(", "),
-                values.join(", ")
-            ),
-            _ => format!(
-                "INSERT INTO \"{table}\" ({}) SELECT {} FROM jsonb_each(?)",
-                names.join(", "),
-                values.join(", ")
-            ),
-        };
-        Bulk { columns, sql: sql.into(), backend, buf: Vec::with_capacity(1 << 16), rows: 0, last_time: None }
+            };
+            format!("{v} AS \"{c}\"")
+        })
+        .collect();
+    values.extend(fixed.iter().enumerate().map(|(i, (c, _))| match backend {
+        DbBackend::Postgres => format!("${} AS \"{c}\"", i + 2),
+        _ => format!("?{} AS \"{c}\"", i + 2),
+    }));
+    match backend {
+        DbBackend::Postgres => format!("SELECT {} FROM jsonb_array_elements($1::jsonb) AS e", values.join(", ")),
+        _ => format!("SELECT {} FROM jsonb_each(?1)", values.join(", ")),
+    }
+}
+
+fn insert_sql(backend: DbBackend, table: &str, columns: &[(&str, Ty)], fixed: &[(&str, Ty)]) -> String {
+    let names: Vec<String> = columns.iter().chain(fixed).map(|(c, _)| format!("\"{c}\"")).collect();
+    format!("INSERT INTO \"{table}\" ({}) {}", names.join(", "), select_rows(backend, columns, fixed))
+}
+
+impl Bulk {
+    /// Rows of `table` with these columns, for the transaction's database.
+    pub(crate) fn new(tx: &DatabaseTransaction, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
+        Bulk::for_backend(tx.get_database_backend(), table, columns)
+    }
+
+    /// Rows of `table` with these columns, for a database of this kind (rows collected away
+    /// from the transaction, see [`Pending`]).
+    pub(crate) fn for_backend(backend: DbBackend, table: &'static str, columns: &'static [(&'static str, Ty)]) -> Self {
+        Bulk {
+            table,
+            columns,
+            fixed: &[],
+            fixed_values: Arc::new([]),
+            sql: insert_sql(backend, table, columns, &[]).into(),
+            backend,
+            buf: Vec::with_capacity(1 << 16),
+            rows: 0,
+            last_time: None,
+        }
+    }
+
+    /// The same rows with more columns whose value is the same for every row (the time, the
+    /// actor, the batch of an import): each is bound once per statement instead of written
+    /// into every row, which the database would otherwise take apart again row by row.
+    pub(crate) fn with_fixed(mut self, fixed: &'static [(&'static str, Ty)], values: &[Val<'_>]) -> StoreResult<Self> {
+        if values.len() != fixed.len() || !values.iter().zip(fixed).all(|(v, (_, ty))| v.fits(*ty)) {
+            return Err(StoreError::Corrupt(format!("fixed values do not fit their columns: {values:?}")));
+        }
+        self.fixed = fixed;
+        self.fixed_values = values.iter().zip(fixed).map(|(v, (_, ty))| v.param(*ty)).collect();
+        self.sql = insert_sql(self.backend, self.table, self.columns, fixed).into();
+        Ok(self)
     }
 
     /// How many rows wait to be written.
@@ -263,7 +324,21 @@ impl Bulk {
         let bytes = std::mem::replace(&mut self.buf, Vec::with_capacity(capacity));
         let json = String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.rows = 0;
-        Ok(Some(Pending { sql: self.sql.clone(), backend: self.backend, json }))
+        Ok(Some(Pending { sql: self.sql.clone(), backend: self.backend, json, fixed: self.fixed_values.clone() }))
+    }
+
+    /// Update the rows of this table whose `id` is a row's `id` column, by `set` (an SQL
+    /// assignment list that names the row's other columns as `j.<column>`), and start again.
+    pub(crate) async fn update_by_id(&mut self, tx: &DatabaseTransaction, set: &str) -> StoreResult<()> {
+        let Some(p) = self.take()? else {
+            return Ok(());
+        };
+        let sql = format!(
+            "UPDATE \"{t}\" SET {set} FROM ({}) AS j WHERE \"{t}\".\"id\" = j.\"id\"",
+            select_rows(self.backend, self.columns, self.fixed),
+            t = self.table
+        );
+        Pending { sql: sql.into(), ..p }.write(tx).await
     }
 
     /// Write the rows collected so far (one statement) and start again.

@@ -10,7 +10,7 @@
 use aes_gcm::AesGcm;
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit};
-use hmac::{Mac, SimpleHmac};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 
 type Sm4Gcm = AesGcm<sm4::Sm4, U12>;
@@ -34,6 +34,10 @@ pub enum CryptoError {
 pub struct FieldKeys {
     enc: [u8; 16],
     idx: [u8; 32],
+    /// The cipher with its key schedule, made once.
+    cipher: Sm4Gcm,
+    /// HMAC-SM3 keyed with `idx` (its inner and outer key blocks hashed once); cloned per value.
+    mac: Hmac<sm3::Sm3>,
 }
 
 impl std::fmt::Debug for FieldKeys {
@@ -50,7 +54,15 @@ impl FieldKeys {
         let mut idx = [0u8; 32];
         rng.fill_bytes(&mut enc);
         rng.fill_bytes(&mut idx);
-        FieldKeys { enc, idx }
+        FieldKeys::new(enc, idx)
+    }
+
+    fn new(enc: [u8; 16], idx: [u8; 32]) -> FieldKeys {
+        // HMAC pads a key shorter than the hash's block (64 bytes) with zeros.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&idx);
+        let mac = <Hmac<sm3::Sm3> as hmac::KeyInit>::new(&block.into());
+        FieldKeys { enc, idx, cipher: Sm4Gcm::new(&enc.into()), mac }
     }
 
     /// Keys from their text form (96 hexadecimal digits: 32 for SM4, 64 for the index key).
@@ -63,7 +75,7 @@ impl FieldKeys {
         let mut idx = [0u8; 32];
         enc.copy_from_slice(&bytes[..16]);
         idx.copy_from_slice(&bytes[16..]);
-        Ok(FieldKeys { enc, idx })
+        Ok(FieldKeys::new(enc, idx))
     }
 
     /// The text form, for the key file.
@@ -76,7 +88,7 @@ impl FieldKeys {
 
     /// Encrypt a value.
     pub fn encrypt(&self, plain: &str) -> Vec<u8> {
-        let cipher = Sm4Gcm::new(&self.enc.into());
+        let cipher = &self.cipher;
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         // Encryption with a valid key and nonce cannot fail; an empty result would only make the
@@ -94,7 +106,7 @@ impl FieldKeys {
         if data.len() < 1 + 12 + 16 || data[0] != VERSION {
             return Err(CryptoError::Undecryptable);
         }
-        let cipher = Sm4Gcm::new(&self.enc.into());
+        let cipher = &self.cipher;
         let mut nonce = [0u8; 12];
         nonce.copy_from_slice(&data[1..13]);
         let plain = cipher.decrypt(&nonce.into(), &data[13..]).map_err(|_| CryptoError::Undecryptable)?;
@@ -103,9 +115,7 @@ impl FieldKeys {
 
     /// The blind index of a normalized value (hex of HMAC-SM3), for exact lookup.
     pub fn blind_index(&self, normalized: &str) -> String {
-        let Ok(mut mac) = SimpleHmac::<sm3::Sm3>::new_from_slice(&self.idx) else {
-            return String::new();
-        };
+        let mut mac = self.mac.clone();
         mac.update(normalized.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -144,6 +154,13 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(a, k.blind_index("520102198503121234"));
         assert_ne!(a, FieldKeys::generate().blind_index("520102198503121234"));
+        // The HMAC keyed once and cloned is HMAC-SM3 of the key as written: the indexes of
+        // databases written before stay valid.
+        let mut fresh = <hmac::SimpleHmac<sm3::Sm3> as hmac::KeyInit>::new_from_slice(&[0u8; 32]).unwrap();
+        fresh.update(b"520102198503121234");
+        assert_eq!(a, hex::encode(fresh.finalize().into_bytes()));
+        // HMAC-SM3 as OpenSSL computes it (`hmac.new(bytes(32), …, "sm3")` in Python).
+        assert_eq!(a, "d46cf3ae1bf907de9eb544889706537ab11f07754673b96d4a56895d90257068");
     }
 
     #[test]

@@ -323,3 +323,83 @@ jiceng_store::dual_test!(a_large_import_audits_every_member_and_keeps_the_indexe
     let again = run(&db, &Scope::cli(), s.as_bytes()).await.unwrap();
     assert_eq!((again.summary.imported, again.summary.unchanged), (0, u64::from(n)));
 });
+
+/// Stream `bytes` into [`import::import_streaming`] in parts of `part` rows, as the command line
+/// does; `end`: whether the feed says the file was read to the end.
+async fn streamed(db: &Db, bytes: Vec<u8>, part: usize, end: bool) -> Option<import::Applied> {
+    let (feed, parts) = tokio::sync::mpsc::channel(2);
+    let reader = std::thread::spawn(move || {
+        let options = ImportOptions { today: today() };
+        jiceng_exchange::stream_members(&bytes, "名册.csv", &Limits::default(), &options, part, |p, hint| {
+            feed.blocking_send(import::Feed::Rows(p, hint)).is_ok()
+        })
+        .unwrap();
+        if end {
+            feed.blocking_send(import::Feed::End).unwrap();
+        }
+    });
+    let applied = import::import_streaming(db, &Scope::cli(), &meta(), None, "名册.csv", parts).await.unwrap();
+    reader.join().unwrap();
+    applied
+}
+
+// The command line's import: the file planned and written part by part in one transaction
+// gives what planning the whole file gives, and a feed that stops early imports nothing.
+jiceng_store::dual_test!(a_streamed_import_writes_each_part_and_commits_only_at_the_end, |db: Db| async move {
+    let t = tree(&db).await;
+    let indexes = member_indexes(&db).await;
+    let audited = audit::verify(&db).await.unwrap().rows;
+    let n = 6000u32;
+    let base = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap();
+    let file = |phone_of_7: &str| {
+        let mut s = String::from("姓名,公民身份号码,民族,学历,手机号码,人员类别,入党日期,所在党支部\n");
+        for i in 0..n {
+            let birth = base + chrono::Days::new(u64::from(i));
+            let id = id_card(&birth.format("%Y%m%d").to_string(), i % 400, i % 2 == 0);
+            let phone = if i == 7 { phone_of_7.to_string() } else { format!("139{i:08}") };
+            let branch = if i % 3 == 0 { "A0102" } else { "A0101" };
+            let name = char::from_u32(0x4e00 + i % 2000).unwrap();
+            s.push_str(&format!("王{name},{id},汉族,高中,{phone},正式党员,2005-07-01,{branch}\n"));
+        }
+        // A row outside the county's branches, in the last part.
+        s.push_str(&format!("李四,{},汉族,高中,,正式党员,2005-07-01,没有这个支部\n", id_card("19700101", 1, true)));
+        s.into_bytes()
+    };
+
+    // A feed that stops without saying the file was read: nothing is imported.
+    assert!(streamed(&db, file("13900000007"), 2500, false).await.is_none());
+    assert_eq!(audit::verify(&db).await.unwrap().rows, audited);
+    let none = member::list(&db, &Scope::cli(), &MemberFilter::default(), 1, 5).await.unwrap();
+    assert_eq!(none.total, 0);
+    assert!(import::last_batch(&db, &Scope::cli()).await.unwrap().is_none());
+
+    let applied = streamed(&db, file("13900000007"), 2500, true).await.unwrap();
+    assert_eq!((applied.summary.imported, applied.summary.updated), (u64::from(n), 0));
+    let rejected: Vec<(u32, &str)> = applied.summary.rejected.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(rejected, [(n + 2, "所在党支部")]);
+    assert_eq!(member_indexes(&db).await, indexes, "every index is back, as it was");
+    assert_eq!(org::get(&db, &Scope::cli(), &meta(), t.branch12.id).await.unwrap().member_count, 2000);
+    assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
+    let report = audit::verify(&db).await.unwrap();
+    assert_eq!(report.first_broken, None);
+    assert_eq!(report.rows, audited + u64::from(n) + 1);
+    let batch = import::last_batch(&db, &Scope::cli()).await.unwrap().unwrap();
+    assert_eq!((batch.id, batch.imported, batch.updated), (applied.batch_id, i64::from(n), 0));
+
+    // Again with one phone number changed: one update, the rest unchanged, as the plan says.
+    let changed = file("13800000007");
+    let parsed = import_members(&changed, "名册.csv", &Limits::default(), &ImportOptions { today: today() }).unwrap();
+    let planned = import::plan(&db, &Scope::cli(), parsed, None).await.unwrap().summary();
+    let again = streamed(&db, changed, 1000, true).await.unwrap();
+    assert_eq!(again.summary, planned);
+    assert_eq!((again.summary.imported, again.summary.updated, again.summary.unchanged), (0, 1, u64::from(n) - 1));
+    let report = audit::verify(&db).await.unwrap();
+    assert_eq!((report.first_broken, report.rows), (None, audited + u64::from(n) + 3));
+    // The undo of the streamed import gives the phone number back.
+    import::undo_last(&db, &Scope::cli(), &meta()).await.unwrap();
+    let back =
+        member::list(&db, &Scope::cli(), &MemberFilter { q: Some("13900000007".into()), ..Default::default() }, 1, 5)
+            .await
+            .unwrap();
+    assert_eq!(back.total, 1);
+});

@@ -102,25 +102,14 @@ pub async fn plan_meetings(
     let ParsedImport { rows, mut rejected, warnings } = parsed;
 
     // Organizations: each distinct text resolved once (code first, then a unique name in scope).
-    let mut orgs: HashMap<String, Result<Org, String>> = HashMap::new();
-    for r in &rows {
-        let text = r.org_text().to_string();
-        if orgs.contains_key(&text) {
-            continue;
-        }
-        let resolved = if text.trim().is_empty() {
-            within.cloned().ok_or_else(|| "请填写组织名称或组织代码".to_string())
-        } else {
-            match crate::org::resolve(db, scope, "org", &text).await? {
-                Ok(o) => match within {
-                    Some(w) if !w.path.contains(&o.path) => Err(format!("“{text}”不在所选组织“{}”之下", w.name)),
-                    _ => Ok(o),
-                },
-                Err(e) => Err(e.message),
-            }
-        };
-        orgs.insert(text, resolved);
-    }
+    let orgs = crate::org::resolve_for_import(
+        db,
+        scope,
+        rows.iter().map(|r| r.org_text().to_string()),
+        within,
+        "请填写组织名称或组织代码",
+    )
+    .await?;
     let org_of = |r: &MeetingRow| orgs.get(r.org_text()).and_then(|o| o.as_ref().ok());
 
     // The register as the scope sees it, by comparable title.

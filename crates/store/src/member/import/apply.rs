@@ -1,0 +1,787 @@
+//! Writing an import: one transaction that inserts the new members (sealed and laid out on a
+//! thread of their own while the database writes the ones before), updates the changed ones,
+//! keeps the rollups, the undo records, the history and the audit trail, and commits only when
+//! everything is written.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use jiceng_exchange::{MemberRow, ParsedImport, RowError, Warning};
+use jiceng_types::person::MemberStatus;
+use jiceng_types::{MemberId, OrgId, Scope};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Statement};
+use serde::Serialize;
+use tokio::sync::mpsc::{Receiver, Sender};
+
+use super::{Member, Plan, PlanItem, Planner, Summary, UNDO_COLUMNS, require};
+use crate::audit::{self, Action, Entry};
+use crate::bulk::{Bulk, Pending, Ty, Val};
+use crate::error::{StoreError, StoreResult};
+use crate::org::Org;
+use crate::{Db, Meta};
+
+/// The result of an applied import.
+#[derive(Debug, Clone, Serialize)]
+pub struct Applied {
+    /// The import batch (for undo).
+    pub batch_id: i64,
+    /// The counts.
+    pub summary: Summary,
+}
+
+/// The encrypted, indexed and masked numbers of a new row.
+struct Sealed {
+    id_enc: Vec<u8>,
+    id_idx: String,
+    id_masked: String,
+    phone_enc: Option<Vec<u8>>,
+    phone_idx: Option<String>,
+    phone_masked: Option<String>,
+    pinyin: jiceng_types::PinyinKey,
+}
+
+fn seal_row(keys: &crate::crypto::FieldKeys, r: &MemberRow, id_card_idx: &str) -> Sealed {
+    let phone = r.phone.as_ref();
+    Sealed {
+        id_enc: keys.encrypt(r.id_card.as_str()),
+        id_idx: id_card_idx.to_string(),
+        id_masked: r.id_card.masked(),
+        phone_enc: phone.map(|p| keys.encrypt(p.as_str())),
+        phone_idx: phone.map(|p| keys.blind_index(p.as_str())),
+        phone_masked: phone.map(|p| p.masked()),
+        pinyin: jiceng_types::PinyinKey::of_person(r.name.as_str()),
+    }
+}
+
+/// The columns of a new member written by an import.
+const NEW_MEMBER: &[(&str, Ty)] = &[
+    ("id", Ty::Int),
+    ("org_id", Ty::Int),
+    ("name", Ty::Text),
+    ("name_pinyin", Ty::Text),
+    ("name_initials", Ty::Text),
+    ("gender", Ty::Text),
+    ("ethnicity", Ty::Text),
+    ("birth_date", Ty::Date),
+    ("education", Ty::Text),
+    ("category", Ty::Text),
+    ("admitted_on", Ty::Date),
+    ("regularized_on", Ty::Date),
+    ("work_post", Ty::Text),
+    ("residence", Ty::Text),
+    ("id_card_enc", Ty::Bytes),
+    ("id_card_idx", Ty::Text),
+    ("id_card_masked", Ty::Text),
+    ("phone_enc", Ty::Bytes),
+    ("phone_idx", Ty::Text),
+    ("phone_masked", Ty::Text),
+];
+
+/// The columns every new member of an import has alike: active, not 无职, created now.
+const NEW_MEMBER_FIXED: &[(&str, Ty)] =
+    &[("status", Ty::Text), ("without_post", Ty::Bool), ("created_at", Ty::Time), ("updated_at", Ty::Time)];
+
+/// The undo record of each member (`before`: the stored values of a changed member, none for a new one).
+const IMPORT_CHANGE: &[(&str, Ty)] = &[("object_id", Ty::Int), ("before", Ty::Text)];
+const IMPORT_CHANGE_FIXED: &[(&str, Ty)] = &[("batch_id", Ty::Int), ("object_type", Ty::Text)];
+
+/// The history event of each member.
+const MEMBER_EVENT: &[(&str, Ty)] =
+    &[("member_id", Ty::Int), ("org_id", Ty::Int), ("happened_on", Ty::Date), ("detail", Ty::Text)];
+const MEMBER_EVENT_FIXED: &[(&str, Ty)] = &[("kind", Ty::Text), ("recorded_by", Ty::Text), ("recorded_at", Ty::Time)];
+
+/// The import's bulk writers of undo records and of history events of this `kind`.
+fn change_and_event_rows(
+    backend: sea_orm::DbBackend,
+    batch_id: i64,
+    kind: &str,
+    by: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<(Bulk, Bulk)> {
+    let changes = Bulk::for_backend(backend, "import_change", IMPORT_CHANGE)
+        .with_fixed(IMPORT_CHANGE_FIXED, &[batch_id.into(), "member".into()])?;
+    let events = Bulk::for_backend(backend, "member_event", MEMBER_EVENT)
+        .with_fixed(MEMBER_EVENT_FIXED, &[kind.into(), by.into(), now.into()])?;
+    Ok((changes, events))
+}
+
+/// Imports of more rows than this get a larger SQLite page cache (512 MB) while they are applied.
+const BIG_IMPORT: u64 = 200_000;
+
+/// New members are sealed and written this many at a time, so that memory stays flat however
+/// large the file.
+const CHUNK: usize = 5000;
+
+fn row_values(r: &MemberRow, org: &Org, before: Option<&Member>) -> Vec<(&'static str, SimpleExpr)> {
+    let py = jiceng_types::PinyinKey::of_person(r.name.as_str());
+    let mut v: Vec<(&'static str, SimpleExpr)> = vec![
+        ("org_id", org.id.0.into()),
+        ("name", r.name.as_str().into()),
+        ("name_pinyin", py.full.into()),
+        ("name_initials", py.initials.into()),
+        ("gender", r.gender.key().into()),
+        ("birth_date", r.birth_date.into()),
+        ("category", r.category.key().into()),
+        ("admitted_on", r.admitted_on.into()),
+    ];
+    let keep = |new: Option<String>, old: Option<String>| new.or(old);
+    v.push(("ethnicity", keep(r.ethnicity.map(String::from), before.map(|b| b.ethnicity.clone())).into()));
+    v.push((
+        "education",
+        keep(r.education.map(|e| e.key().to_string()), before.map(|b| b.education.key().to_string())).into(),
+    ));
+    v.push(("regularized_on", r.regularized_on.or(before.and_then(|b| b.regularized_on)).into()));
+    v.push(("work_post", keep(r.post.clone(), before.and_then(|b| b.work_post.clone())).into()));
+    v.push(("residence", keep(r.residence.clone(), before.and_then(|b| b.residence.clone())).into()));
+    v
+}
+
+/// Apply a plan in one transaction: new members inserted, changed ones updated, each with its
+/// history event and audit record, the rollups adjusted, and the batch kept for undo.
+pub async fn apply(db: &Db, scope: &Scope, meta: &Meta, plan: Plan, file_name: &str) -> StoreResult<Applied> {
+    audit::recording_denial(db, scope, meta, "import", None, async {
+        require(scope)?;
+        let summary = plan.summary();
+        let mut w = Writer::begin(db, scope, meta, file_name).await?;
+        // The plan was worked out before (the preview waited for the user): unless nothing at
+        // all was recorded since, check that it still holds.
+        if w.recorded_before != plan.as_of {
+            still_as_planned(&w.tx, &plan).await?;
+        }
+        w.expected_new = summary.imported;
+        w.add(plan.items).await?;
+        w.finish(plan.rejected, plan.warnings).await
+    })
+    .await
+}
+
+/// One part of a roster read by the caller while the import writes the parts before it.
+#[derive(Debug)]
+pub enum Feed {
+    /// Checked rows, with the number of rows the file declares (a hint for the first part).
+    Rows(ParsedImport<MemberRow>, usize),
+    /// The whole file was read: the import may commit.
+    End,
+}
+
+/// Rows planned and written per part of a streamed import.
+pub const FEED_ROWS: usize = 5000;
+
+/// Import a roster while it is being read (the command line: there is no preview to wait for):
+/// each part is planned and written as it comes, in one transaction that commits only after
+/// [`Feed::End`]. If the feed stops without it (the file turned out unreadable), nothing is
+/// imported and the result is `None`; the reader knows why. The outcome is what [`plan`] and
+/// [`apply`] would give for the whole file.
+pub async fn import_streaming(
+    db: &Db,
+    scope: &Scope,
+    meta: &Meta,
+    within: Option<&Org>,
+    file_name: &str,
+    mut feed: tokio::sync::mpsc::Receiver<Feed>,
+) -> StoreResult<Option<Applied>> {
+    audit::recording_denial(db, scope, meta, "import", None, async {
+        require(scope)?;
+        let mut w = Writer::begin(db, scope, meta, file_name).await?;
+        let mut planner = Planner::new(db, within)?;
+        let (mut rejected, mut warnings) = (Vec::new(), Vec::new());
+        let mut first = true;
+        loop {
+            match w.next(&mut feed).await? {
+                Some(Feed::Rows(parsed, hint)) => {
+                    let ParsedImport { rows, rejected: bad, warnings: notes } = parsed;
+                    rejected.extend(bad);
+                    warnings.extend(notes);
+                    let n = rows.len();
+                    let items = w.meanwhile(planner.plan_rows(db, scope, rows, &mut rejected)).await?;
+                    if first && n > 0 {
+                        // Whether to rebuild the member indexes is decided on the first part:
+                        // if most of it is new, the file's rows are taken as the count.
+                        let new = items.iter().filter(|i| matches!(i, PlanItem::New { .. })).count();
+                        w.expected_new = if new * 2 >= n { hint.max(new) as u64 } else { new as u64 };
+                        first = false;
+                    }
+                    w.add(items).await?;
+                }
+                Some(Feed::End) => break,
+                None => return Ok(None),
+            }
+        }
+        rejected.sort_by_key(|e| e.row);
+        w.finish(rejected, warnings).await.map(Some)
+    })
+    .await
+}
+
+/// An import being written: its transaction, its batch, and the thread that prepares the new
+/// members' rows while the database writes the ones before.
+struct Writer<'a> {
+    db: &'a Db,
+    scope: &'a Scope,
+    tx: DatabaseTransaction,
+    file_name: String,
+    now: chrono::DateTime<chrono::Utc>,
+    batch_id: i64,
+    /// The length of the audit trail before this import (read under the lock on its head).
+    recorded_before: i64,
+    /// How many new members the import is expected to add (decides the index rebuild and the
+    /// cache size when the first new members are written).
+    expected_new: u64,
+    /// Decided when the first new members are written.
+    indexes: Option<MemberIndexes>,
+    big_cache: bool,
+    /// SQLite: the next member id (the write lock is held, nobody else inserts).
+    next_id: Option<i64>,
+    to_prep: Option<Sender<(Vec<PlanItem>, Vec<i64>)>>,
+    prepared: Receiver<Pending>,
+    preparing: Option<std::thread::JoinHandle<StoreResult<(audit::Appender, Deltas)>>>,
+    updates: Vec<PlanItem>,
+    imported: u64,
+    unchanged: u64,
+}
+
+impl<'a> Writer<'a> {
+    async fn begin(db: &'a Db, scope: &'a Scope, meta: &Meta, file_name: &str) -> StoreResult<Writer<'a>> {
+        let keys = db.field_keys()?;
+        let now = crate::now();
+        let tx = db.begin_write().await?;
+        // The audit trail's head is locked first: nobody else can change a member until this
+        // commits, and its length tells whether anything was recorded since a plan was made.
+        let audit = audit::Appender::begin_open(&tx, scope, meta).await?;
+        let recorded_before = audit.recorded_before();
+        let batch = crate::sql::insert_row(
+            "import_batch",
+            vec![
+                ("kind", "members".into()),
+                ("file_name", file_name.chars().take(200).collect::<String>().into()),
+                ("org_id", scope.actor().org_id.map(|o| o.0).into()),
+                ("user_id", scope.user_id().map(|u| u.0).into()),
+                ("created_by", scope.actor().username.clone().into()),
+                ("created_at", now.into()),
+                ("imported", 0i64.into()),
+                ("updated", 0i64.into()),
+                ("unchanged", 0i64.into()),
+                ("rejected", 0i64.into()),
+            ],
+        )
+        .returning_col("id")
+        .take();
+        let batch_id: i64 = tx
+            .query_one(&batch)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("insert returned nothing".into()))?
+            .try_get("", "id")?;
+        let job = NewMembers {
+            keys: keys.clone(),
+            backend: tx.get_database_backend(),
+            batch_id,
+            file_name: file_name.to_string(),
+            by: scope.actor().username.clone(),
+            now,
+        };
+        let (to_prep, jobs) = tokio::sync::mpsc::channel(2);
+        let (sender, prepared) = tokio::sync::mpsc::channel::<Pending>(6);
+        let preparing = std::thread::spawn(move || job.prepare(audit, jobs, sender));
+        Ok(Writer {
+            db,
+            scope,
+            tx,
+            file_name: file_name.to_string(),
+            now,
+            batch_id,
+            recorded_before,
+            expected_new: 0,
+            indexes: None,
+            big_cache: false,
+            next_id: None,
+            to_prep: Some(to_prep),
+            prepared,
+            preparing: Some(preparing),
+            updates: Vec::new(),
+            imported: 0,
+            unchanged: 0,
+        })
+    }
+
+    /// The next message of `feed`, writing the prepared rows meanwhile.
+    async fn next<T>(&mut self, feed: &mut Receiver<T>) -> StoreResult<Option<T>> {
+        loop {
+            tokio::select! {
+                msg = feed.recv() => return Ok(msg),
+                Some(rows) = self.prepared.recv() => rows.write(&self.tx).await?,
+            }
+        }
+    }
+
+    /// Wait for `work` (matching the next part, on other connections), writing the prepared
+    /// rows meanwhile, so that the database is not left idle.
+    async fn meanwhile<T>(&mut self, work: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                done = &mut work => return done,
+                Some(rows) = self.prepared.recv() => rows.write(&self.tx).await?,
+            }
+        }
+    }
+
+    /// Ids for `n` new members.
+    async fn ids(&mut self, n: usize) -> StoreResult<Vec<i64>> {
+        if let Some(next) = self.next_id {
+            let n = i64::try_from(n).unwrap_or(i64::MAX);
+            self.next_id = Some(next + n);
+            return Ok((next..next + n).collect());
+        }
+        let ids = crate::sql::reserve_ids(&self.tx, "member", n).await?;
+        if self.db.backend() == crate::Backend::Sqlite {
+            self.next_id = ids.last().map(|l| l + 1);
+        }
+        Ok(ids)
+    }
+
+    /// Write these planned rows: new members go to the preparing thread, changed ones are
+    /// written at the end (after the new ones, as their audit records are chained).
+    async fn add(&mut self, items: Vec<PlanItem>) -> StoreResult<()> {
+        let mut new = Vec::new();
+        for item in items {
+            match item {
+                PlanItem::New { .. } => new.push(item),
+                PlanItem::Update { .. } => self.updates.push(item),
+                PlanItem::Same { .. } => self.unchanged += 1,
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        if self.indexes.is_none() {
+            let expected = std::cmp::max(self.expected_new, new.len() as u64);
+            // A very large import writes into every page of the member table and its indexes;
+            // on SQLite, with the usual 16 MB page cache, pages would be spilled to the WAL and
+            // read back again and again. Such an import gets a larger cache while it runs.
+            if self.db.backend() == crate::Backend::Sqlite && expected > BIG_IMPORT {
+                self.tx.execute_unprepared("PRAGMA cache_size = -524288").await?;
+                self.big_cache = true;
+            }
+            self.indexes = Some(MemberIndexes::drop_for(self.db, &self.tx, expected).await?);
+        }
+        self.imported += new.len() as u64;
+        let ids = self.ids(new.len()).await?;
+        let mut job = Some((new, ids));
+        let Some(to_prep) = self.to_prep.as_ref() else {
+            return Err(StoreError::Corrupt("the import's preparing thread is gone".into()));
+        };
+        while job.is_some() {
+            tokio::select! {
+                permit = to_prep.reserve() => match (permit, job.take()) {
+                    (Ok(permit), Some(j)) => permit.send(j),
+                    // The thread stopped on an error, which `finish` reports.
+                    _ => break,
+                },
+                Some(rows) = self.prepared.recv() => rows.write(&self.tx).await?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the rest: the prepared rows, the changed members, the rollups, the batch's counts
+    /// and its audit record; build the indexes again; commit.
+    async fn finish(mut self, rejected: Vec<RowError>, warnings: Vec<Warning>) -> StoreResult<Applied> {
+        drop(self.to_prep.take());
+        while let Some(rows) = self.prepared.recv().await {
+            rows.write(&self.tx).await?;
+        }
+        let preparing = self.preparing.take().ok_or_else(|| StoreError::Corrupt("no preparing thread".into()))?;
+        let (mut audit, mut deltas) =
+            preparing.join().map_err(|_| StoreError::Corrupt("the import's preparing thread failed".into()))??;
+        let indexes = self.indexes.take();
+        let Writer { db, tx, file_name, now, batch_id, scope, .. } = &self;
+        let (tx, file_name, now, batch_id) = (tx, file_name.as_str(), *now, *batch_id);
+        let keys = db.field_keys()?;
+        let today = now.date_naive();
+        let by = scope.actor().username.as_str();
+        let (mut changes_rows, mut events) =
+            change_and_event_rows(tx.get_database_backend(), batch_id, "updated", by, now)?;
+        for item in &self.updates {
+            match item {
+                PlanItem::Update { row, org, before, changes } => {
+                    let before_json = snapshot(tx, before.id).await?;
+                    let mut v = row_values(row, org, Some(before));
+                    if let Some(p) = &row.phone {
+                        v.push(("phone_enc", keys.encrypt(p.as_str()).into()));
+                        v.push(("phone_idx", keys.blind_index(p.as_str()).into()));
+                        v.push(("phone_masked", p.masked().into()));
+                    }
+                    v.push(("updated_at", now.into()));
+                    let mut q = Query::update();
+                    q.table("member").and_where(Expr::col("id").eq(before.id.0));
+                    for (c, val) in v {
+                        q.value(c, val);
+                    }
+                    tx.execute(&q).await?;
+                    if before.org_id != org.id && before.status == MemberStatus::Active {
+                        let old =
+                            crate::org::fetch_one(tx, &crate::org::select_for_write(&Scope::cli(), before.org_id))
+                                .await?
+                                .ok_or(StoreError::NotFound)?;
+                        deltas.entry(old.id).or_insert_with(|| (old.clone(), 0)).1 -= 1;
+                        deltas.entry(org.id).or_insert_with(|| (org.clone(), 0)).1 += 1;
+                    }
+                    changes_rows.push(&[before.id.0.into(), before_json.as_str().into()])?;
+                    let detail = serde_json::to_value(changes).unwrap_or_default();
+                    let event =
+                        serde_json::json!({ "file": file_name, "row": row.excel_row, "changes": detail }).to_string();
+                    events.push(&[before.id.0.into(), org.id.0.into(), today.into(), event.as_str().into()])?;
+                    audit.push(
+                        Entry::new(Action::Update, "member", Some(before.id.to_string()))
+                            .in_org(&org.path)
+                            .changes(serde_json::json!({ "changes": detail, "import_batch": batch_id })),
+                    )?;
+                    if events.pending() >= CHUNK {
+                        events.flush(tx).await?;
+                        changes_rows.flush(tx).await?;
+                        audit.flush_if_full(tx).await?;
+                    }
+                }
+                PlanItem::New { .. } | PlanItem::Same { .. } => {}
+            }
+        }
+        crate::org::count_members_many(tx, deltas.values().map(|(o, d)| (&o.path, o.id, *d))).await?;
+        events.flush(tx).await?;
+        changes_rows.flush(tx).await?;
+        let summary = Summary {
+            imported: self.imported,
+            updated: self.updates.len() as u64,
+            unchanged: self.unchanged,
+            rejected,
+            warnings,
+        };
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let counts = Query::update()
+            .table("import_batch")
+            .value("imported", count(summary.imported))
+            .value("updated", count(summary.updated))
+            .value("unchanged", count(summary.unchanged))
+            .value("rejected", i64::try_from(summary.rejected.len()).unwrap_or(i64::MAX))
+            .and_where(Expr::col("id").eq(batch_id))
+            .take();
+        tx.execute(&counts).await?;
+        audit.push(Entry::new(Action::Create, "import", Some(batch_id.to_string())).changes(serde_json::json!({
+            "file": file_name, "imported": summary.imported, "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected.len(),
+        })))?;
+        audit.finish(tx).await?;
+        if let Some(indexes) = indexes {
+            indexes.restore(tx).await?;
+        }
+        if self.big_cache {
+            tx.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_SIZE)).await?;
+        }
+        self.tx.commit().await?;
+        Ok(Applied { batch_id, summary })
+    }
+}
+
+/// Imports that add at least this many members, and at least half as many as the member table
+/// holds, write the table without its secondary indexes (SQLite).
+const REBUILD_MIN: u64 = 5000;
+
+/// The member table's secondary indexes, dropped for a large import and built again (by
+/// sorting) before it commits, in the same transaction. Inserting a member touches a random
+/// page of each of the ID, phone and name indexes; building an index once is far cheaper when
+/// the import is large relative to the table (measured in docs/performance.md). Under SQLite's
+/// WAL every reader keeps seeing the indexes until the import commits with them rebuilt. Not on
+/// PostgreSQL, where dropping an index would lock the table against readers.
+struct MemberIndexes {
+    /// The `CREATE INDEX` statements of the dropped indexes, as the schema holds them.
+    dropped: Vec<String>,
+}
+
+impl MemberIndexes {
+    async fn drop_for(db: &Db, tx: &DatabaseTransaction, imported: u64) -> StoreResult<MemberIndexes> {
+        let none = MemberIndexes { dropped: Vec::new() };
+        if db.backend() != crate::Backend::Sqlite || imported < REBUILD_MIN {
+            return Ok(none);
+        }
+        let backend = tx.get_database_backend();
+        let count = tx
+            .query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM member"))
+            .await?
+            .map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if imported.saturating_mul(2) < u64::try_from(count).unwrap_or(0) {
+            return Ok(none);
+        }
+        let rows = tx
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'member' AND sql IS NOT NULL",
+            ))
+            .await?;
+        let mut dropped = Vec::with_capacity(rows.len());
+        for r in rows {
+            let name: String = r.try_get("", "name")?;
+            let sql: String = r.try_get("", "sql")?;
+            tx.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).await?;
+            dropped.push(sql);
+        }
+        // The statement journals of the bulk inserts and the sorts that rebuild the indexes
+        // stay in memory instead of temporary files.
+        // Only a hint: SQLite refuses the change while a temporary table is open, which does not
+        // make the import wrong.
+        if !dropped.is_empty() {
+            let _ = tx.execute_unprepared("PRAGMA temp_store = MEMORY").await;
+        }
+        Ok(MemberIndexes { dropped })
+    }
+
+    /// Build the dropped indexes again.
+    async fn restore(self, tx: &DatabaseTransaction) -> StoreResult<()> {
+        if self.dropped.is_empty() {
+            return Ok(());
+        }
+        for sql in &self.dropped {
+            tx.execute_unprepared(sql).await?;
+        }
+        let _ = tx.execute_unprepared("PRAGMA temp_store = DEFAULT").await;
+        Ok(())
+    }
+}
+
+/// The new members of an import, prepared for writing on a thread of their own.
+struct NewMembers {
+    keys: crate::crypto::FieldKeys,
+    backend: sea_orm::DbBackend,
+    batch_id: i64,
+    file_name: String,
+    by: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// The member rows' changes of organization counts.
+type Deltas = HashMap<OrgId, (Org, i64)>;
+
+impl NewMembers {
+    /// Seal and lay out the new members of each job (their items and ids) as it comes, [`CHUNK`]
+    /// members at a time (members before the rows that refer to them), sending each
+    /// statement's rows as soon as they are ready; audit records are chained onto `audit`,
+    /// which comes back with the organization counts' changes once `jobs` is closed. On an
+    /// error the thread stops, which closes `out`: the writer then learns the error from the
+    /// thread's result.
+    fn prepare(
+        self,
+        mut audit: audit::Appender,
+        mut jobs: Receiver<(Vec<PlanItem>, Vec<i64>)>,
+        out: Sender<Pending>,
+    ) -> StoreResult<(audit::Appender, Deltas)> {
+        let mut deltas = Deltas::new();
+        while let Some((items, ids)) = jobs.blocking_recv() {
+            self.prepare_rows(&items, &ids, &mut audit, &mut deltas, &out)?;
+        }
+        Ok((audit, deltas))
+    }
+
+    fn prepare_rows(
+        &self,
+        items: &[PlanItem],
+        ids: &[i64],
+        audit: &mut audit::Appender,
+        deltas: &mut Deltas,
+        out: &Sender<Pending>,
+    ) -> StoreResult<()> {
+        let NewMembers { keys, backend, batch_id, file_name, by, now } = self;
+        let mut file_json = String::from("{\"file\":");
+        push_json_str(&mut file_json, file_name);
+        let mut text = String::with_capacity(256);
+        let (batch_id, now) = (*batch_id, *now);
+        let mut members = Bulk::for_backend(*backend, "member", NEW_MEMBER)
+            .with_fixed(NEW_MEMBER_FIXED, &[MemberStatus::Active.key().into(), false.into(), now.into(), now.into()])?;
+        let (mut changes_rows, mut events) = change_and_event_rows(*backend, batch_id, "imported", by, now)?;
+
+        let send = |p: Option<Pending>| -> StoreResult<()> {
+            match p {
+                Some(p) => out.blocking_send(p).map_err(|_| StoreError::Corrupt("the import's writer stopped".into())),
+                None => Ok(()),
+            }
+        };
+        let new_items: Vec<(&MemberRow, &str, &Org)> = items
+            .iter()
+            .filter_map(|i| match i {
+                PlanItem::New { row, id_card_idx, org } => Some((row, id_card_idx.as_str(), org)),
+                _ => None,
+            })
+            .collect();
+        for (chunk, ids) in new_items.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let sealed = crate::crypto::on_all_cores(chunk, |(row, idx, _)| seal_row(keys, row, idx));
+            for (((row, _, org), id), z) in chunk.iter().zip(ids).zip(&sealed) {
+                members.push(&[
+                    (*id).into(),
+                    org.id.0.into(),
+                    row.name.as_str().into(),
+                    z.pinyin.full.as_str().into(),
+                    z.pinyin.initials.as_str().into(),
+                    row.gender.key().into(),
+                    row.ethnicity.into(),
+                    row.birth_date.into(),
+                    row.education.map(|e| e.key()).into(),
+                    row.category.key().into(),
+                    row.admitted_on.into(),
+                    row.regularized_on.into(),
+                    row.post.as_deref().into(),
+                    row.residence.as_deref().into(),
+                    z.id_enc.as_slice().into(),
+                    z.id_idx.as_str().into(),
+                    z.id_masked.as_str().into(),
+                    z.phone_enc.as_deref().into(),
+                    z.phone_idx.as_deref().into(),
+                    z.phone_masked.as_deref().into(),
+                ])?;
+                deltas.entry(org.id).or_insert_with(|| ((*org).clone(), 0)).1 += 1;
+                changes_rows.push(&[(*id).into(), Val::Null])?;
+                // The history event's and the audit record's JSON, written directly (as `json!`
+                // would, keys in order): an import writes them by the hundred thousand.
+                imported_detail(&mut text, &file_json, row.excel_row);
+                events.push(&[(*id).into(), org.id.0.into(), row.admitted_on.into(), text.as_str().into()])?;
+                created_changes(&mut text, &z.id_masked, batch_id, row.name.as_str(), &org.name);
+                let id_text = id.to_string();
+                audit.push_text(Action::Create, "member", Some(&id_text), Some(org.path.as_str()), &text)?;
+            }
+            send(members.take()?)?;
+            send(events.take()?)?;
+            send(changes_rows.take()?)?;
+            send(audit.take_if_full()?)?;
+        }
+        Ok(())
+    }
+}
+
+/// `s` as a JSON string (quoted and escaped).
+fn push_json_str(out: &mut String, s: &str) {
+    out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+}
+
+/// The history event of an imported member, `{"file":…,"row":…}` (`file_json`: the start,
+/// `{"file":"<name>"`, the same for every row).
+fn imported_detail(out: &mut String, file_json: &str, row: u32) {
+    out.clear();
+    out.push_str(file_json);
+    out.push_str(",\"row\":");
+    out.push_str(&row.to_string());
+    out.push('}');
+}
+
+/// The audit record's changes of an imported member.
+fn created_changes(out: &mut String, id_masked: &str, batch_id: i64, name: &str, org: &str) {
+    out.clear();
+    out.push_str("{\"id_card\":{\"to\":");
+    push_json_str(out, id_masked);
+    out.push_str("},\"import_batch\":");
+    out.push_str(&batch_id.to_string());
+    out.push_str(",\"name\":{\"to\":");
+    push_json_str(out, name);
+    out.push_str("},\"org\":{\"to\":");
+    push_json_str(out, org);
+    out.push_str("}}");
+}
+
+/// A plan is applied some time after it was worked out (the preview waits for the user). Inside
+/// the applying transaction, check that nobody has since registered one of its new ID numbers or
+/// changed one of the members it updates; if so, nothing is applied and the user previews again.
+async fn still_as_planned(tx: &DatabaseTransaction, plan: &Plan) -> StoreResult<()> {
+    #[derive(FromQueryResult)]
+    struct Stamp {
+        id: i64,
+        updated_at: chrono::DateTime<chrono::Utc>,
+    }
+    let mut new_idx = Vec::new();
+    let mut updated: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for item in &plan.items {
+        match item {
+            PlanItem::New { id_card_idx, .. } => new_idx.push(id_card_idx.clone()),
+            PlanItem::Update { before, .. } => {
+                updated.insert(before.id.0, before.updated_at);
+            }
+            PlanItem::Same { .. } => {}
+        }
+    }
+    let mut stale = 0usize;
+    for chunk in new_idx.chunks(2000) {
+        let q = Query::select()
+            .expr_as(Expr::col("id_card_idx").count(), "n")
+            .from("member")
+            .and_where(Expr::col("id_card_idx").is_in(chunk.to_vec()))
+            .take();
+        if let Some(r) = tx.query_one(&q).await? {
+            stale += usize::try_from(r.try_get::<i64>("", "n")?).unwrap_or(0);
+        }
+    }
+    let ids: Vec<i64> = updated.keys().copied().collect();
+    for chunk in ids.chunks(2000) {
+        let q = Query::select()
+            .columns(["id", "updated_at"])
+            .from("member")
+            .and_where(Expr::col("id").is_in(chunk.to_vec()))
+            .take();
+        let rows = tx.query_all(&q).await?;
+        stale += chunk.len().saturating_sub(rows.len());
+        for r in rows {
+            let s = Stamp::from_query_result(&r, "")?;
+            if updated.get(&s.id) != Some(&s.updated_at) {
+                stale += 1;
+            }
+        }
+    }
+    if stale > 0 {
+        return Err(StoreError::conflict(
+            "import_stale",
+            format!(
+                "预览之后，文件中有{stale}名党员的信息已被他人登记或修改，本次没有导入任何数据。请重新上传文件，核对预览后再确认。"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The stored columns of a member, as JSON (encrypted values in hex), for undo.
+async fn snapshot(tx: &DatabaseTransaction, id: MemberId) -> StoreResult<String> {
+    let q = Query::select().columns(UNDO_COLUMNS).from("member").and_where(Expr::col("id").eq(id.0)).take();
+    let row = tx.query_one(&q).await?.ok_or(StoreError::NotFound)?;
+    let mut map = serde_json::Map::new();
+    for c in UNDO_COLUMNS {
+        let v = if c.ends_with("_enc") {
+            row.try_get::<Option<Vec<u8>>>("", c)?
+                .map(hex::encode)
+                .map(serde_json::Value::String)
+                .unwrap_or(serde_json::Value::Null)
+        } else if c == "org_id" {
+            serde_json::json!(row.try_get::<i64>("", c)?)
+        } else if matches!(c, "birth_date" | "admitted_on" | "regularized_on") {
+            serde_json::json!(row.try_get::<Option<NaiveDate>>("", c)?)
+        } else {
+            serde_json::json!(row.try_get::<Option<String>>("", c)?)
+        };
+        map.insert(c.to_string(), v);
+    }
+    Ok(serde_json::Value::Object(map).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_texts_written_directly_are_what_json_writes() {
+        let file = "名册 \"2026\"\\年.xlsx";
+        let mut start = String::from("{\"file\":");
+        push_json_str(&mut start, file);
+        let mut out = String::new();
+        imported_detail(&mut out, &start, 100_001);
+        assert_eq!(out, serde_json::json!({ "file": file, "row": 100_001 }).to_string());
+        created_changes(&mut out, "520102********0104", 7, "张\t三", "第一党支部\n");
+        let expected = serde_json::json!({
+            "name": { "to": "张\t三" }, "id_card": { "to": "520102********0104" }, "org": { "to": "第一党支部\n" }, "import_batch": 7,
+        });
+        assert_eq!(out, expected.to_string());
+    }
+}
