@@ -2,25 +2,14 @@
 //! The `jiceng` command line, run as a real process: its commands, exit codes, one-line errors,
 //! and the SQLite backup/restore round trip.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{jiceng, text};
 
 const PASSWORD: &str = "Cli-Test-Pass1";
-
-fn jiceng(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiceng"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env_remove("JICENG_DATABASE_URL")
-        .env("JICENG_LOG", "warn")
-        .output()
-        .expect("run jiceng")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 struct Dir(PathBuf);
 

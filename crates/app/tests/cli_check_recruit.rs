@@ -4,10 +4,13 @@
 //! cells) and 1 (the file cannot be read), `--as-of` and `--rules`; and `jiceng check --from …
 //! --to …` unchanged beside the new subcommand.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::NaiveDate;
+use common::{Dir, keys, report, text};
 use jiceng_exchange::{Cell, ColumnKind, ColumnSpec, SheetSpec, write_xlsx};
 
 fn jiceng(args: &[&str], data: &Path) -> Output {
@@ -18,45 +21,6 @@ fn jiceng(args: &[&str], data: &Path) -> Output {
         .env("JICENG_LOG", "warn")
         .output()
         .expect("run jiceng")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn report(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let d = std::env::temp_dir().join(format!("jiceng-cli-{tag}-{}-{nanos}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-
-    fn write(&self, name: &str, content: &[u8]) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, content).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn keys(v: &serde_json::Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-    k.sort();
-    k
 }
 
 fn date(s: &str) -> Cell {
@@ -117,7 +81,7 @@ fn check_recruit_has_help_and_needs_no_database() {
     // A clean roster: exit 0, nothing in `rows`, and no database created.
     let d = Dir::new("recruit-clean");
     let data = d.0.join("data");
-    let file = d.write("clean.xlsx", &workbook(&[good("张三"), good("李四")]));
+    let file = d.file("clean.xlsx", workbook(&[good("张三"), good("李四")]));
     let o = jiceng(&["check", "recruit", &file, "--as-of", "2025-01-01", "--format", "json"], &data);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let r = report(&o);
@@ -148,7 +112,7 @@ fn interval_violations_and_a_bad_cell_are_listed_by_excel_row() {
     bad[4] = Cell::text("2022-02-30");
     bad[7] = date("2023-03-31");
     bad[6] = Cell::text("2022-10-01");
-    let file = d.write("roster.xlsx", &workbook(&[good("张三"), late_talk, early_candidate, pending, bad]));
+    let file = d.file("roster.xlsx", workbook(&[good("张三"), late_talk, early_candidate, pending, bad]));
     let o = jiceng(&["check", "recruit", &file, "--as-of", "2025-01-01", "--format", "json"], &d.0);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let r = report(&o);
@@ -216,7 +180,7 @@ fn interval_violations_and_a_bad_cell_are_listed_by_excel_row() {
 fn a_csv_roster_with_a_title_row_and_a_rules_file() {
     let d = Dir::new("recruit-csv");
     let csv = "城关镇发展党员花名册（2024年）\n\n序号,姓名,申请入党日期,谈话日期,确定入党积极分子日期,备注\n1,张三,2022-03-01,2022-04-15,,\n2,李四,2022-03-01,2022-03-05,2022-04-01,已转出\n";
-    let file = d.write("roster.csv", csv.as_bytes());
+    let file = d.file("roster.csv", csv.as_bytes());
     let o = jiceng(&["check", "recruit", &file, "--format", "json"], &d.0);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let r = report(&o);
@@ -226,7 +190,7 @@ fn a_csv_roster_with_a_title_row_and_a_rules_file() {
     assert_eq!(r["warnings"], serde_json::json!([{"column": "备注", "reason": "未识别的列，已忽略"}]));
 
     // A county that allows two months for the talk.
-    let rules = d.write("rules.json", br#"{"dev.talk_within": 2}"#);
+    let rules = d.file("rules.json", br#"{"dev.talk_within": 2}"#);
     let o = jiceng(&["check", "recruit", &file, "--rules", &rules, "--format", "json"], &d.0);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(report(&o)["rows"], serde_json::json!([]));
@@ -236,7 +200,7 @@ fn a_csv_roster_with_a_title_row_and_a_rules_file() {
         (r#"{"dev.nothing": 1}"#, "未知的参数“dev.nothing”"),
         ("[1, 2]", "不是有效的 JSON 对象"),
     ] {
-        let bad = d.write("bad.json", content.as_bytes());
+        let bad = d.file("bad.json", content.as_bytes());
         let o = jiceng(&["check", "recruit", &file, "--rules", &bad], &d.0);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         assert!(String::from_utf8_lossy(&o.stderr).contains(expected), "{}", text(&o));
@@ -247,8 +211,8 @@ fn a_csv_roster_with_a_title_row_and_a_rules_file() {
 fn unreadable_files_exit_with_1() {
     let d = Dir::new("recruit-unreadable");
     let missing = d.0.join("none.xlsx").to_string_lossy().into_owned();
-    let damaged = d.write("damaged.xlsx", b"PK\x03\x04 not really a workbook");
-    let headerless = d.write("headerless.csv", "甲,乙,丙\n1,2,3\n".as_bytes());
+    let damaged = d.file("damaged.xlsx", b"PK\x03\x04 not really a workbook");
+    let headerless = d.file("headerless.csv", "甲,乙,丙\n1,2,3\n".as_bytes());
     for (file, expected) in [
         (missing.as_str(), "文件不存在"),
         (damaged.as_str(), "文件已损坏或不是有效的 Excel 文件"),

@@ -3,59 +3,11 @@
 //! exit codes 0 (all rows imported), 2 (some rejected; the good rows still imported unless
 //! `--dry-run`) and 1 (the file cannot be read), `--org`, and idempotent re-imports.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn jiceng(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jiceng"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env_remove("JICENG_DATABASE_URL")
-        .env("JICENG_LOG", "warn")
-        .output()
-        .expect("run jiceng")
-}
+use std::process::Command;
 
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn report(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let d = std::env::temp_dir().join(format!("jiceng-cli-{tag}-{}-{nanos}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-
-    fn file(&self, name: &str, content: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, content).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The keys of an object, sorted: the contract of `--format json`.
-fn keys(v: &serde_json::Value) -> Vec<String> {
-    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-    k.sort();
-    k
-}
+use common::{Dir, jiceng, keys, report, text};
 
 #[test]
 fn import_commands_have_help() {
