@@ -36,11 +36,8 @@ jiceng_store::dual_test!(tiny_loads_into_an_empty_database, |db: jiceng_store::D
         names,
         [
             "idx_member_id_card",
-            "idx_member_initials",
-            "idx_member_name",
-            "idx_member_org",
+            "idx_member_org_name",
             "idx_member_phone",
-            "idx_member_pinyin",
             "idx_member_suspended"
         ]
     );

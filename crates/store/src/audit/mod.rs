@@ -310,7 +310,10 @@ fn row_hash(
     request_id: &str,
     prev_hash: &str,
 ) -> String {
-    let canonical = serde_json::json!([
+    // The canonical text is the JSON array of the columns in order (serialized from a tuple,
+    // which writes what a `serde_json::Value` array of the same values would, without building
+    // one per row).
+    let canonical = serde_json::to_vec(&(
         id,
         at.to_rfc3339_opts(SecondsFormat::Micros, true),
         user_id,
@@ -324,10 +327,10 @@ fn row_hash(
         changes,
         client_addr,
         request_id,
-        prev_hash
-    ])
-    .to_string();
-    hex::encode(Sm3::digest(canonical.as_bytes()))
+        prev_hash,
+    ))
+    .unwrap_or_default();
+    hex::encode(Sm3::digest(&canonical))
 }
 
 /// Who the row is attributed to, when there is no scope (a login attempt).
@@ -729,5 +732,52 @@ mod tests {
             GENESIS_HASH,
         );
         assert_ne!(base, other);
+    }
+
+    #[test]
+    fn hash_covers_the_json_array_of_the_columns() {
+        // The chain written before stays valid: the canonical text is exactly the JSON array
+        // that `serde_json::json!` makes of the columns.
+        let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456Z").unwrap().with_timezone(&Utc);
+        for (user_id, org_path, object_id, changes) in [
+            (Some(2), Some("/1/"), Some("9"), r#"{"name":{"to":"张三 \"引号\"\n"}}"#),
+            (None, None, None, "{}"),
+        ] {
+            let canonical = json!([
+                1,
+                at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                user_id,
+                "命令行",
+                "cli",
+                user_id.map(|_| 3),
+                org_path,
+                "create",
+                "member",
+                object_id,
+                changes,
+                "-",
+                "cli-\t\u{1}",
+                GENESIS_HASH
+            ])
+            .to_string();
+            let expected = hex::encode(Sm3::digest(canonical.as_bytes()));
+            let got = row_hash(
+                1,
+                &at,
+                user_id,
+                "命令行",
+                "cli",
+                user_id.map(|_| 3),
+                org_path,
+                "create",
+                "member",
+                object_id,
+                changes,
+                "-",
+                "cli-\t\u{1}",
+                GENESIS_HASH,
+            );
+            assert_eq!(got, expected);
+        }
     }
 }

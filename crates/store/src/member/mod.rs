@@ -3,6 +3,7 @@
 //! a blind index for exact search, and shown masked; revealing one is audited.
 
 pub mod import;
+pub(crate) mod indexes;
 mod input;
 mod model;
 pub mod transfer;

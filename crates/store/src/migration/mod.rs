@@ -13,6 +13,7 @@ mod m0005_org_life;
 mod m0006_recruit;
 mod m0007_recruit_unique_open;
 mod m0008_recruit_member_index;
+mod m0009_member_lookup_indexes;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_recruit::Migration),
             Box::new(m0007_recruit_unique_open::Migration),
             Box::new(m0008_recruit_member_index::Migration),
+            Box::new(m0009_member_lookup_indexes::Migration),
         ]
     }
 

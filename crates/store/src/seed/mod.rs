@@ -562,9 +562,7 @@ pub async fn load_with_recruit(
     // The database is empty: the member indexes are built once after the rows are in (a sort)
     // instead of being kept up to date row by row. The ID and phone indexes are random, so at
     // province scale keeping them up to date would cost most of the load.
-    for (name, _) in MEMBER_INDEXES {
-        tx.execute(&Index::drop().name(name).table("member").to_owned()).await?;
-    }
+    let indexes = crate::member::indexes::MemberIndexes::drop_all(&tx).await?;
     let keys = db.field_keys()?;
     let sealed = crate::crypto::on_all_cores(members, |m| seal(keys, m));
     if sealed.len() != members.len() {
@@ -621,9 +619,7 @@ pub async fn load_with_recruit(
     }
     rows.flush(&tx).await?;
 
-    for (name, column) in MEMBER_INDEXES {
-        tx.execute(&Index::create().name(name).table("member").col(column).take()).await?;
-    }
+    indexes.restore(&tx).await?;
 
     let loaded_teams = insert_teams(&tx, teams, members, &scope.actor().username).await?;
 
@@ -782,17 +778,6 @@ const ORG_EVENT_COLUMNS: &[(&str, Ty)] = &[
     ("detail", Ty::Text),
     ("recorded_by", Ty::Text),
     ("recorded_at", Ty::Time),
-];
-
-/// The member table's secondary indexes (as the migrations create them), dropped and rebuilt
-/// around the bulk load (the synth load test checks that they are all back).
-const MEMBER_INDEXES: [(&str, &str); 6] = [
-    ("idx_member_org", "org_id"),
-    ("idx_member_name", "name"),
-    ("idx_member_initials", "name_initials"),
-    ("idx_member_id_card", "id_card_idx"),
-    ("idx_member_phone", "phone_idx"),
-    ("idx_member_pinyin", "name_pinyin"),
 ];
 
 /// Who entered the seeded records that name no account.

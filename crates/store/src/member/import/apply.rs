@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 use tokio::sync::mpsc::{Receiver, Sender};
 
-use super::indexes::MemberIndexes;
+use crate::member::indexes::MemberIndexes;
 use super::prepare::{CHUNK, Deltas, NewMembers};
 use super::{Member, Plan, PlanItem, Planner, Summary, UNDO_COLUMNS, require};
 use crate::audit::{self, Action, Entry};
@@ -309,7 +309,7 @@ impl<'a> Writer<'a> {
                 self.tx.execute_unprepared("PRAGMA cache_size = -524288").await?;
                 self.big_cache = true;
             }
-            self.indexes = Some(MemberIndexes::drop_for(self.db, &self.tx, expected).await?);
+            self.indexes = Some(MemberIndexes::drop_for_import(self.db, &self.tx, expected).await?);
         }
         self.imported += new.len() as u64;
         let ids = self.ids(new.len()).await?;

@@ -6,7 +6,6 @@
 //! "unchanged". Nothing outside the importer's scope is created, changed or named.
 
 mod apply;
-mod indexes;
 mod prepare;
 
 use std::collections::HashMap;
