@@ -170,7 +170,7 @@ async fn import_members_streaming(
     use member_import::Feed;
     let (feed, parts) = tokio::sync::mpsc::channel::<Feed>(4);
     let file_name = name.to_string();
-    let reader = std::thread::spawn(move || {
+    let reader = std::thread::Builder::new().name("import-read".into()).spawn(move || {
         let read = jiceng_exchange::stream_members(
             &bytes,
             &file_name,
@@ -184,7 +184,7 @@ async fn import_members_streaming(
             let _ = feed.blocking_send(Feed::End);
         }
         (bytes, read)
-    });
+    })?;
     let applied = member_import::import_streaming(db, scope, meta, within, name, parts).await;
     let (bytes, read) = reader.join().map_err(|_| anyhow::anyhow!("读取文件的线程意外中止"))?;
     match read {

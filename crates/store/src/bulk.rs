@@ -432,4 +432,57 @@ mod tests {
         );
         assert_eq!(rows[1].x, None);
     });
+
+    crate::dual_test!(many_rows_with_fixed_columns_and_update_by_id, |db: crate::Db| async move {
+        let conn = db.raw();
+        let pg = conn.get_database_backend() == DbBackend::Postgres;
+        let ddl = if pg {
+            "CREATE TABLE bulk_many (id BIGINT PRIMARY KEY, t TEXT, d DATE, batch BIGINT, at TIMESTAMPTZ)"
+        } else {
+            "CREATE TABLE bulk_many (id INTEGER PRIMARY KEY, t TEXT, d TEXT, batch INTEGER, at TEXT)"
+        };
+        conn.execute_unprepared(ddl).await.unwrap();
+        const ROW: &[(&str, Ty)] = &[("id", Ty::Int), ("t", Ty::Text), ("d", Ty::Date)];
+        const FIXED: &[(&str, Ty)] = &[("batch", Ty::Int), ("at", Ty::Time)];
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-12T08:30:00Z").unwrap().with_timezone(&Utc);
+        let d = NaiveDate::from_ymd_opt(2001, 7, 1).unwrap();
+        let tx = conn.begin().await.unwrap();
+        let mut bulk = Bulk::new(&tx, "bulk_many", ROW).with_fixed(FIXED, &[Val::Int(7), at.into()]).unwrap();
+        let n = 25_000i64;
+        for i in 0..n {
+            let t = format!("第{i}行");
+            bulk.push(&[i.into(), t.as_str().into(), d.into()]).unwrap();
+        }
+        bulk.flush(&tx).await.unwrap();
+        // Rename every other row through update_by_id.
+        let mut renames = Bulk::new(&tx, "bulk_many", &[("id", Ty::Int), ("t", Ty::Text)]);
+        for i in (0..n).step_by(2) {
+            let t = format!("改{i}");
+            renames.push(&[i.into(), t.as_str().into()]).unwrap();
+        }
+        renames.update_by_id(&tx, "\"t\" = j.\"t\"").await.unwrap();
+        tx.commit().await.unwrap();
+
+        #[derive(Debug, sea_orm::FromQueryResult)]
+        struct Row {
+            id: i64,
+            t: String,
+            d: NaiveDate,
+            batch: i64,
+            at: DateTime<Utc>,
+        }
+        let rows = Row::find_by_statement(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT id, t, d, batch, at FROM bulk_many ORDER BY id",
+        ))
+        .all(conn)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 25_000);
+        for (i, r) in (0i64..).zip(&rows) {
+            assert_eq!(r.id, i);
+            let t = if i % 2 == 0 { format!("改{i}") } else { format!("第{i}行") };
+            assert_eq!((r.t.as_str(), r.d, r.batch, r.at), (t.as_str(), d, 7, at));
+        }
+    });
 }

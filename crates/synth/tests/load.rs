@@ -32,15 +32,7 @@ jiceng_store::dual_test!(tiny_loads_into_an_empty_database, |db: jiceng_store::D
         .map(|r| r.try_get::<String>("", "name").unwrap())
         .filter(|n| n.starts_with("idx_"))
         .collect();
-    assert_eq!(
-        names,
-        [
-            "idx_member_id_card",
-            "idx_member_org_name",
-            "idx_member_phone",
-            "idx_member_suspended"
-        ]
-    );
+    assert_eq!(names, ["idx_member_id_card", "idx_member_org_name", "idx_member_phone", "idx_member_suspended"]);
     // The demo 党员 account is linked to its own record.
     let linked = db
         .raw()

@@ -739,10 +739,9 @@ mod tests {
         // The chain written before stays valid: the canonical text is exactly the JSON array
         // that `serde_json::json!` makes of the columns.
         let at = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.123456Z").unwrap().with_timezone(&Utc);
-        for (user_id, org_path, object_id, changes) in [
-            (Some(2), Some("/1/"), Some("9"), r#"{"name":{"to":"张三 \"引号\"\n"}}"#),
-            (None, None, None, "{}"),
-        ] {
+        for (user_id, org_path, object_id, changes) in
+            [(Some(2), Some("/1/"), Some("9"), r#"{"name":{"to":"张三 \"引号\"\n"}}"#), (None, None, None, "{}")]
+        {
             let canonical = json!([
                 1,
                 at.to_rfc3339_opts(SecondsFormat::Micros, true),

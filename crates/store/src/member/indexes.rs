@@ -46,7 +46,11 @@ impl MemberIndexes {
     /// relative to the table. Only on SQLite: under its WAL every reader keeps seeing the
     /// indexes until the import commits with them rebuilt, where on PostgreSQL dropping an
     /// index would lock the table against readers.
-    pub(crate) async fn drop_for_import(db: &Db, tx: &DatabaseTransaction, imported: u64) -> StoreResult<MemberIndexes> {
+    pub(crate) async fn drop_for_import(
+        db: &Db,
+        tx: &DatabaseTransaction,
+        imported: u64,
+    ) -> StoreResult<MemberIndexes> {
         let none = MemberIndexes { dropped: Vec::new(), temp_in_memory: false };
         if db.backend() != crate::Backend::Sqlite || imported < REBUILD_MIN {
             return Ok(none);

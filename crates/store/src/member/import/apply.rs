@@ -14,12 +14,12 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::Serialize;
 use tokio::sync::mpsc::{Receiver, Sender};
 
-use crate::member::indexes::MemberIndexes;
 use super::prepare::{CHUNK, Deltas, NewMembers};
 use super::{Member, Plan, PlanItem, Planner, Summary, UNDO_COLUMNS, require};
 use crate::audit::{self, Action, Entry};
 use crate::bulk::{Bulk, Pending, Ty};
 use crate::error::{StoreError, StoreResult};
+use crate::member::indexes::MemberIndexes;
 use crate::org::Org;
 use crate::{Db, Meta};
 
@@ -228,7 +228,10 @@ impl<'a> Writer<'a> {
         };
         let (to_prep, jobs) = tokio::sync::mpsc::channel(2);
         let (sender, prepared) = tokio::sync::mpsc::channel::<Pending>(6);
-        let preparing = std::thread::spawn(move || job.prepare(audit, jobs, sender));
+        let preparing = std::thread::Builder::new()
+            .name("import-prepare".into())
+            .spawn(move || job.prepare(audit, jobs, sender))
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the import's preparing thread: {e}")))?;
         Ok(Writer {
             db,
             scope,
@@ -334,6 +337,7 @@ impl<'a> Writer<'a> {
     /// and its audit record; build the indexes again; commit.
     async fn finish(mut self, rejected: Vec<RowError>, warnings: Vec<Warning>) -> StoreResult<Applied> {
         drop(self.to_prep.take());
+        let started = std::time::Instant::now();
         while let Some(rows) = self.prepared.recv().await {
             rows.write(&self.tx).await?;
         }
@@ -416,13 +420,19 @@ impl<'a> Writer<'a> {
             "file": file_name, "imported": summary.imported, "updated": summary.updated, "unchanged": summary.unchanged, "rejected": summary.rejected.len(),
         })))?;
         audit.finish(tx).await?;
+        let ms = |at: std::time::Instant| at.elapsed().as_millis();
+        tracing::debug!(ms = ms(started), "import: the last rows written");
         if let Some(indexes) = indexes {
+            let at = std::time::Instant::now();
             indexes.restore(tx).await?;
+            tracing::debug!(ms = ms(at), "import: member indexes rebuilt");
         }
         if self.big_cache {
             tx.execute_unprepared(&format!("PRAGMA cache_size = {}", crate::db::SQLITE_CACHE_SIZE)).await?;
         }
+        let at = std::time::Instant::now();
         self.tx.commit().await?;
+        tracing::debug!(ms = ms(at), "import: committed");
         Ok(Applied { batch_id, summary })
     }
 }
