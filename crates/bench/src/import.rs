@@ -74,6 +74,9 @@ fn roster(path: &Path, rows: usize, orgs: &[String]) -> Result<()> {
 
 /// Run a command under `/usr/bin/time`; returns (seconds, peak RSS in MB, stdout).
 fn timed(cmd: &mut Command) -> Result<(f64, f64, String)> {
+    // The files written before (the demo county, the roster, the previous import) reach the
+    // disk first, so that their writing back does not fall into the measured run.
+    let _ = Command::new("sync").status();
     let mut args = vec!["-f".to_string(), "TIME %e %M".to_string(), cmd.get_program().to_string_lossy().into_owned()];
     args.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
     let out = Command::new("/usr/bin/time").args(&args).output().context("run /usr/bin/time (apt install time)")?;
