@@ -24,6 +24,13 @@ pub(crate) struct MemberIndexes {
 impl MemberIndexes {
     /// Drop every secondary index of the member table (not its primary key).
     pub(crate) async fn drop_all(tx: &DatabaseTransaction) -> StoreResult<MemberIndexes> {
+        MemberIndexes::drop_matching(tx, true).await
+    }
+
+    /// Drop the member table's secondary indexes, the partial ones (`… WHERE`) only if
+    /// `partial_too`: new members have no entry in those (an import registers them active), so
+    /// dropping one would cost a scan of the table to build it again and save nothing.
+    async fn drop_matching(tx: &DatabaseTransaction, partial_too: bool) -> StoreResult<MemberIndexes> {
         let backend = tx.get_database_backend();
         let sql = if backend == DbBackend::Postgres {
             "SELECT indexname AS name, indexdef AS sql FROM pg_indexes \
@@ -36,6 +43,9 @@ impl MemberIndexes {
         for r in rows {
             let name: String = r.try_get("", "name")?;
             let sql: String = r.try_get("", "sql")?;
+            if !partial_too && sql.to_ascii_uppercase().contains(" WHERE ") {
+                continue;
+            }
             tx.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).await?;
             dropped.push(sql);
         }
@@ -68,7 +78,7 @@ impl MemberIndexes {
         // SQLite would zero every page the dropped indexes free (`secure_delete`); they hold
         // nothing the member table does not, and the rebuild takes them again.
         tx.execute_unprepared("PRAGMA secure_delete = OFF").await?;
-        let dropped = MemberIndexes::drop_all(tx).await;
+        let dropped = MemberIndexes::drop_matching(tx, false).await;
         tx.execute_unprepared("PRAGMA secure_delete = ON").await?;
         let mut indexes = dropped?;
         // The statement journals of the bulk inserts and the sorts that rebuild the indexes
