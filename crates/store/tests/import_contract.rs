@@ -10,6 +10,7 @@ use jiceng_store::member::import::{self, PlanItem};
 use jiceng_store::member::{self, MemberFilter};
 use jiceng_store::{Db, StoreError, audit, org};
 use jiceng_types::{Role, Scope, UserId};
+use sea_orm::ConnectionTrait;
 
 fn id_card(birth: &str, seq: u32, male: bool) -> String {
     let body = format!("520102{birth}{:03}", seq * 2 + u32::from(male));
@@ -76,8 +77,20 @@ jiceng_store::dual_test!(import_reimport_change_and_undo, |db: Db| async move {
     assert_eq!(org::get(&db, &Scope::cli(), &meta(), t.branch12.id).await.unwrap().member_count, 2);
     assert_eq!(org::check_rollups(&db).await.unwrap(), 0);
 
-    // Undo the change, then the first import.
+    // Undo the change, then the first import. The undo record holds the phone's blind index as
+    // an import before migration m0010 wrote it (the full 256 bits): the undo restores the
+    // index a lookup computes now.
+    let old_idx = db.field_keys().unwrap().blind_index("13900001111");
+    let full = format!("{old_idx}0123456789abcdef0123456789abcdef");
+    let conn = db.raw();
+    let sql = format!(
+        "UPDATE import_change SET \"before\" = replace(\"before\", '{old_idx}', '{full}') WHERE \"before\" IS NOT NULL"
+    );
+    let res = conn.execute_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+    assert_eq!(res.rows_affected(), 1);
     import::undo_last(&db, &town, &meta()).await.unwrap();
+    let by_phone = MemberFilter { q: Some("13900001111".into()), ..Default::default() };
+    assert_eq!(member::list(&db, &town, &by_phone, 1, 5).await.unwrap().total, 1, "found by the restored phone");
     let zs = member::list(&db, &town, &MemberFilter { q: Some(a.clone()), ..Default::default() }, 1, 5).await.unwrap();
     assert_eq!(zs.items[0].org_id, t.branch11.id);
     assert_eq!(zs.items[0].phone_masked.as_deref(), Some("139****1111"));

@@ -250,3 +250,40 @@ jiceng_store::dual_test!(members_outside_scope_are_invisible_and_unchangeable, |
     ));
     assert!(matches!(member::get(&db, &s, &meta(), MemberId(999_999)).await, Err(StoreError::NotFound)));
 });
+
+jiceng_store::dual_test!(blind_indexes_stored_in_full_are_cut_by_the_migration, |db: Db| async move {
+    use sea_orm_migration::MigratorTrait;
+    let t = tree(&db).await;
+    let id = id_card("19850312", 21, true);
+    let m = add(&db, t.branch11.id, "李四", &id).await;
+    let conn = db.raw();
+    let backend = conn.get_database_backend();
+    let run = |sql: &str| conn.execute_raw(sea_orm::Statement::from_string(backend, sql.to_string()));
+    let found = |q: &str| {
+        let filter = MemberFilter { q: Some(q.into()), ..Default::default() };
+        let db = db.clone();
+        async move { member::list(&db, &Scope::cli(), &filter, 1, 10).await.unwrap().total }
+    };
+    assert_eq!(found(&id).await, 1);
+    // As a database written before the cut holds them: the full 256 bits of HMAC-SM3.
+    let tail = "0123456789abcdef0123456789abcdef";
+    run(&format!(
+        "UPDATE member SET id_card_idx = id_card_idx || '{tail}', phone_idx = phone_idx || '{tail}' WHERE id = {}",
+        m.id.0
+    ))
+    .await
+    .unwrap();
+    assert_eq!(found(&id).await, 0, "a full index is not what a lookup asks for now");
+    // The remembered fingerprint of the field keys, too.
+    jiceng_store::crypto::verify_field_keys(&db).await.unwrap();
+    run(&format!("UPDATE setting SET value = value || '{tail}' WHERE key = 'field_key_check'")).await.unwrap();
+    jiceng_store::crypto::verify_field_keys(&db).await.expect("a fingerprint stored in full is still recognized");
+    run("DELETE FROM jiceng_migration WHERE version = 'm0010_short_blind_indexes'").await.unwrap();
+    jiceng_store::migration::Migrator::up(conn, None).await.unwrap();
+    assert_eq!(found(&id).await, 1, "found by ID number again");
+    assert_eq!(found("13900001111").await, 1, "found by phone again");
+    let q = "SELECT value FROM setting WHERE key = 'field_key_check'";
+    let row = conn.query_one_raw(sea_orm::Statement::from_string(backend, q)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<String>("", "value").unwrap().len(), 32);
+    jiceng_store::crypto::verify_field_keys(&db).await.unwrap();
+});

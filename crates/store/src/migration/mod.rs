@@ -14,6 +14,7 @@ mod m0006_recruit;
 mod m0007_recruit_unique_open;
 mod m0008_recruit_member_index;
 mod m0009_member_lookup_indexes;
+mod m0010_short_blind_indexes;
 
 /// Applies jiceng's migrations.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_recruit_unique_open::Migration),
             Box::new(m0008_recruit_member_index::Migration),
             Box::new(m0009_member_lookup_indexes::Migration),
+            Box::new(m0010_short_blind_indexes::Migration),
         ]
     }
 

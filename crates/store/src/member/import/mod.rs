@@ -484,6 +484,9 @@ pub async fn undo_last(db: &Db, scope: &Scope, meta: &Meta) -> StoreResult<Batch
                                     .into()
                             }
                             ("regularized_on", serde_json::Value::Null) => Option::<NaiveDate>::None.into(),
+                            (c, serde_json::Value::String(s)) if c.ends_with("_idx") => {
+                                crate::crypto::current_blind_index(s).to_string().into()
+                            }
                             (_, serde_json::Value::String(s)) => s.clone().into(),
                             (_, _) => Option::<String>::None.into(),
                         };
